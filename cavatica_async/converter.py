@@ -1,0 +1,107 @@
+"""The one cattrs converter: how JSON bodies become models, and the lenient rules that apply."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from cavatica_async.errors import DecodeError
+from cavatica_async.models import RateLimit
+
+T = TypeVar("T")
+
+converter = cattrs.Converter()
+
+
+def parse_timestamp(value: object) -> datetime:
+    """An aware UTC datetime from an ISO 8601 string or a Unix epoch in seconds or milliseconds."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and not _is_number(value):
+        # datetime.fromisoformat before 3.11 rejects the "Z" suffix the platform sends.
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        seconds = float(value)
+        if not math.isfinite(seconds):
+            raise ValueError(f"not a finite timestamp: {value!r}")
+        # The CAVATICA rate_limit page shows `reset` in milliseconds (1445694506797); all other
+        # pages use seconds. A value past 1e12 cannot be seconds (that is the year 33658).
+        if seconds > 1e12:
+            seconds /= 1000
+        parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    else:
+        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_int(value: object) -> int:
+    """An int from an int or a numeric string (the docs type job counts as strings)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
+converter.register_structure_hook(int, lambda value, _: parse_int(value))
+
+
+@attrs.frozen
+class _Rate:
+    limit: int
+    remaining: int
+    reset: datetime
+
+
+@attrs.frozen
+class _InstanceLimit:
+    limit: int
+    remaining: int
+
+
+@attrs.frozen
+class _RateLimitBody:
+    rate: _Rate
+    instance_limit: _InstanceLimit | None = None
+
+
+def _structure_rate_limit(value: Any, _: type) -> RateLimit:
+    # GET /v2/rate_limit nests the numbers: {rate: {...}, instance_limit: {...}}.
+    body = converter.structure(value, _RateLimitBody)
+    instance = body.instance_limit
+    return RateLimit(
+        limit=body.rate.limit,
+        remaining=body.rate.remaining,
+        reset=body.rate.reset,
+        instance_limit=instance.limit if instance else None,
+        instance_remaining=instance.remaining if instance else None,
+    )
+
+
+converter.register_structure_hook(RateLimit, _structure_rate_limit)
+
+
+def structure(data: Any, cls: type[T], *, what: str) -> T:
+    """Build `cls` from decoded JSON, or raise `DecodeError` naming `what` and each bad field."""
+    try:
+        return converter.structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        problems = "; ".join(cattrs.transform_error(exc, path=what))
+        raise DecodeError(f"{what} does not fit {cls.__name__}: {problems}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise DecodeError(f"{what} does not fit {cls.__name__}: {exc!r}") from exc

@@ -1,0 +1,215 @@
+"""The exception hierarchy: one class per meaning, each saying what failed, where and why."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+
+class ErrorCode(enum.IntEnum):
+    """Platform error codes (the `code` field of an error body) that callers act on.
+
+    Source: the status-code table of https://docs.sevenbridges.com/reference#api-status-codes,
+    as mirrored in sbg/sevenbridges2 R/sevenbridges2-package.R (platform-api.md §5.3).
+    """
+
+    MAINTENANCE = 0
+    RATE_LIMIT_EXCEEDED = 1000
+    FILE_NO_PRIVILEGES = 5001
+    FILE_NOT_FOUND = 5002
+    FILE_ALREADY_EXISTS_IN_PROJECT = 5003
+    COPY_FAILED = 5007
+    FILE_CANNOT_BE_EXPORTED = 9006
+    VOLUME_NOT_FOUND = 9007
+    JOB_NOT_FOUND = 9008
+    VOLUME_INSUFFICIENT_PRIVILEGES = 9020
+    VOLUME_NOT_WRITABLE = 9026
+    VOLUME_ACCESS_MODE_NOT_RW = 9101
+    VOLUME_LOCATION_NOT_ACCESSIBLE = 9103
+    VOLUME_LOCATION_NOT_FOUND = 9105
+    LOCATION_ALREADY_EXISTS = 9107
+    FILE_ALREADY_EXISTS = 9108
+    FILE_NOT_ACCESSIBLE = 9109
+    ASYNC_INVALID_SESSION = 10208
+    ASYNC_NO_DESTINATION_PRIVILEGES = 10210
+    ASYNC_JOB_NOT_FOUND = 10211
+    ASYNC_DESTINATION_NOT_FOUND = 10213
+    ASYNC_UNPROCESSABLE_JSON = 10217
+    ASYNC_UNEXPECTED_ERROR = 10220
+    ASYNC_SOURCE_NOT_FOUND = 10225
+    ASYNC_NO_SOURCE_PRIVILEGES = 10226
+    ASYNC_EMPTY_SOURCES = 10230
+    ASYNC_DUPLICATE_SOURCES = 10231
+    CONSISTENCY_VIOLATED = 13004
+    BAD_REQUEST = 90000
+    UNAUTHORIZED = 90001
+    FORBIDDEN = 90002
+    NOT_FOUND = 90003
+    UNEXPECTED_ERROR = 90004
+    SERVICE_UNAVAILABLE = 90005
+
+
+class CavaticaError(Exception):
+    """Base of every error this library raises."""
+
+
+class ConfigError(CavaticaError):
+    """The client could not be configured: no token, a malformed file, an unsafe URL."""
+
+
+class ClientClosedError(CavaticaError):
+    """The client was closed before or while the request ran."""
+
+
+class ApiError(CavaticaError):
+    """The platform answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        code: int | None = None,
+        more_info: str | None = None,
+        request_id: str | None = None,
+        body_excerpt: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.url = url
+        self.code = code
+        self.more_info = more_info
+        self.request_id = request_id
+        self.body_excerpt = body_excerpt
+        super().__init__(self._describe())
+
+    @property
+    def code_name(self) -> str | None:
+        """The name of `code` in `ErrorCode`, when the code is a known one."""
+        if self.code is None:
+            return None
+        try:
+            return ErrorCode(self.code).name
+        except ValueError:
+            return None
+
+    def _describe(self) -> str:
+        code = ""
+        if self.code is not None:
+            code = f", code {self.code}" + (f" {self.code_name}" if self.code_name else "")
+        text = f"HTTP {self.status}{code} from {self.method} {self.url}"
+        # A proxy's HTML page says more as an excerpt than any JSON parser error (issue #118).
+        text += f" (not JSON): {self.body_excerpt}" if self.body_excerpt else f": {self.message}"
+        if self.more_info:
+            text += f" (more info: {self.more_info})"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class BadRequestError(ApiError):
+    """400: the request was malformed or named something invalid."""
+
+
+class UnauthorizedError(ApiError):
+    """401: the token is missing, wrong or expired."""
+
+
+class ForbiddenError(ApiError):
+    """403: the token's user may not do this."""
+
+
+class NotFoundError(ApiError):
+    """404: no such resource (for a job: unknown id, or expired after about a month)."""
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class RateLimitError(ApiError):
+    """429: the user's rate limit (1000 requests / 5 min) is spent until `retry_at`."""
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None, **kwargs: Any) -> None:
+        self.retry_at = retry_at
+        super().__init__(message, **kwargs)
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.retry_at is not None:
+            text += f"; retry at {self.retry_at.isoformat()}"
+        return text
+
+
+class ServerError(ApiError):
+    """5xx: the platform (or a proxy in front of it) failed."""
+
+
+class MaintenanceError(ServerError):
+    """503 with platform code 0: the platform is under maintenance."""
+
+
+class TransportError(CavaticaError):
+    """The request failed on the network: no HTTP answer was received."""
+
+    def __init__(self, message: str, *, method: str, url: str, request_sent: bool) -> None:
+        self.method = method
+        self.url = url
+        # False only when the connection was never made, so the server cannot have acted on it.
+        self.request_sent = request_sent
+        super().__init__(f"{message} ({method} {url})")
+
+
+class TransportTimeoutError(TransportError):
+    """The request timed out while connecting, sending or waiting for the answer."""
+
+
+class DecodeError(CavaticaError):
+    """A response body was not JSON, or not the shape the API documents."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        body_excerpt: str | None = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.url = url
+        self.body_excerpt = body_excerpt
+        super().__init__(message)
+
+
+def body_excerpt(content: bytes, limit: int = 200) -> str:
+    """The start of a response body as one line of text, for error messages."""
+    text = " ".join(content.decode("utf-8", errors="replace").split())
+    if not text:
+        return "(empty body)"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+_STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_class(status: int, code: int | None) -> type[ApiError]:
+    """The exception class for an HTTP error status and platform code."""
+    # 503 + code 0 is the platform's maintenance signal (sevenbridges-python issue #30).
+    if status == 503 and code == ErrorCode.MAINTENANCE:
+        return MaintenanceError
+    if status >= 500:
+        return ServerError
+    return _STATUS_ERRORS.get(status, ApiError)

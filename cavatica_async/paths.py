@@ -1,0 +1,42 @@
+"""Building request paths from templates, with ids checked and percent-encoded."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from urllib.parse import quote
+
+_FORMATTER = string.Formatter()
+
+
+def check_id(value: object, what: str) -> str:
+    """Return `value` if it is safe as one path segment, else raise `ValueError` naming it."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    problem = None
+    if not value:
+        problem = "is empty"
+    elif "/" in value or "\\" in value:
+        problem = "contains a path separator"
+    elif ".." in value:
+        problem = "contains '..'"
+    elif any(ch.isspace() for ch in value):
+        problem = "contains whitespace"
+    elif not value.isprintable():
+        problem = "contains control characters"
+    if problem:
+        raise ValueError(f"invalid {what} {value!r}: {problem}")
+    return value
+
+
+def expand(template: str, ids: Mapping[str, str]) -> str:
+    """Fill `{name}` fields of `template` with checked, percent-encoded ids."""
+    fields = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
+    if fields != set(ids):
+        raise KeyError(f"path {template!r} needs {sorted(fields)}, got {sorted(ids)}")
+    return template.format_map(
+        {
+            name: quote(check_id(value, name.replace("_", " ")), safe="")
+            for name, value in ids.items()
+        }
+    )

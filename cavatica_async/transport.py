@@ -1,0 +1,329 @@
+"""The only place that sends: auth headers, timeouts, retries, rate-limit state, error mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+import attrs
+import httpx
+
+from cavatica_async._logging import logger, redact_headers, secrets
+from cavatica_async._version import __version__
+from cavatica_async.clock import Clock, SystemClock
+from cavatica_async.config import Config
+from cavatica_async.converter import parse_int
+from cavatica_async.errors import (
+    ApiError,
+    ClientClosedError,
+    DecodeError,
+    RateLimitError,
+    TransportError,
+    TransportTimeoutError,
+    body_excerpt,
+    error_class,
+)
+from cavatica_async.models import RateLimit
+from cavatica_async.paths import expand
+from cavatica_async.ratelimit import rate_limit_from_headers, retry_at_from_headers
+from cavatica_async.retry import RetryAttempt, RetryPolicy
+
+# At 1000 requests / 5 min (3.3 req/s) a handful of connections carries the whole budget;
+# ten leave room for slow answers and bursts after a rate-limit reset.
+DEFAULT_MAX_CONNECTIONS = 10
+USER_AGENT = (
+    f"cavatica-async/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
+)
+
+
+@attrs.frozen
+class Timeout:
+    """Seconds allowed to connect, to send a request, and to wait on each read of the answer."""
+
+    connect: float | None = 5.0
+    read: float | None = 30.0
+    write: float | None = 30.0
+
+    @classmethod
+    def of(cls, value: float | Timeout | None) -> Timeout:
+        """A `Timeout` from itself, or from one number (or None) for every phase."""
+        if isinstance(value, Timeout):
+            return value
+        return cls(connect=value, read=value, write=value)
+
+    def to_httpx(self) -> httpx.Timeout:
+        """The httpx form; waiting for a pooled connection is queueing, never a timeout."""
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=None)
+
+
+DEFAULT_TIMEOUT = Timeout()
+
+
+@attrs.frozen
+class Response:
+    """A successful answer: status, headers and raw body, decoded on demand."""
+
+    status: int
+    method: str
+    url: str
+    request_id: str | None
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    content: bytes = attrs.field(repr=False)
+
+    def json(self) -> Any:
+        """The body decoded as JSON, or `DecodeError` with the status and a body excerpt."""
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            excerpt = body_excerpt(self.content)
+            raise DecodeError(
+                f"HTTP {self.status} from {self.method} {self.url} (not JSON): {excerpt}",
+                status=self.status,
+                method=self.method,
+                url=self.url,
+                body_excerpt=excerpt,
+            ) from None
+
+
+class Transport:
+    """One connection pool for one user: sends requests, retries them, maps their errors."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        bearer: bool = False,
+        advance_access: bool = False,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        token = config.token.reveal()
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        # Both official clients offer Bearer as the alternative to X-SBG-Auth-Token (§2).
+        if bearer:
+            headers["Authorization"] = f"Bearer {token}"
+        else:
+            headers["X-SBG-Auth-Token"] = token
+        if advance_access:
+            headers["X-SBG-Advance-Access"] = "advance"
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.rate_limit: RateLimit | None = None
+        self._token = token
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._rng = rng if rng is not None else random.Random()
+        self._inflight: set[anyio.CancelScope] = set()
+        self._closed = False
+        self._client = httpx.AsyncClient(
+            base_url=config.base_url,
+            headers=headers,
+            timeout=timeout.to_httpx(),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=http_transport,
+            follow_redirects=False,
+        )
+        secrets.add(token)
+
+    @property
+    def closed(self) -> bool:
+        """Whether `aclose` has been called."""
+        return self._closed
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        ids: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """Send `method path` (with `{name}` fields filled from `ids`) and return the answer.
+
+        `idempotent` defaults to True for GET only; read-only POSTs (bulk get) pass True.
+        Raises `ApiError` subclasses, `TransportError`, or `ClientClosedError`.
+        """
+        if self._closed:
+            raise ClientClosedError(f"the client is closed; cannot send {method} {path}")
+        url_path = expand(path, ids or {})
+        send = _Send(
+            method=method,
+            path=url_path,
+            params=params,
+            json=json,
+            headers=headers,
+            idempotent=method == "GET" if idempotent is None else idempotent,
+            timeout=None if timeout is None else Timeout.of(timeout).to_httpx(),
+        )
+        with anyio.CancelScope() as scope:
+            self._inflight.add(scope)
+            try:
+                return await self._send_with_retries(send, retry or self.retry)
+            finally:
+                self._inflight.discard(scope)
+        raise ClientClosedError(f"the client was closed while {method} {url_path} was in flight")
+
+    async def aclose(self) -> None:
+        """Cancel requests in flight and close every connection; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        for scope in list(self._inflight):
+            scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await self._client.aclose()
+        secrets.discard(self._token)
+
+    async def _send_with_retries(self, send: _Send, policy: RetryPolicy) -> Response:
+        started = self._clock.monotonic()
+        retries = 0
+        while True:
+            try:
+                return await self._send_once(send)
+            except (ApiError, TransportError) as error:
+                elapsed = self._clock.monotonic() - started
+                delay = policy.delay(
+                    error,
+                    retries_done=retries,
+                    elapsed=elapsed,
+                    idempotent=send.idempotent,
+                    now=self._clock.time(),
+                    rand=self._rng.random(),
+                )
+                if delay is None:
+                    raise
+                retries += 1
+                logger.info(
+                    "retry %d of %s %s in %.2fs: %s", retries, send.method, send.path, delay, error
+                )
+                if policy.on_retry is not None:
+                    policy.on_retry(
+                        RetryAttempt(
+                            attempt=retries,
+                            delay=delay,
+                            error=error,
+                            method=send.method,
+                            url=error.url,
+                            elapsed=elapsed,
+                        )
+                    )
+                await self._clock.sleep(delay)
+
+    async def _send_once(self, send: _Send) -> Response:
+        request = self._client.build_request(
+            send.method,
+            send.path,
+            params=send.params,
+            json=send.json,
+            headers=send.headers,
+            timeout=send.timeout if send.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+        method, url = send.method, str(request.url)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s headers=%s", method, url, redact_headers(request.headers.items()))
+        started = self._clock.monotonic()
+        try:
+            response = await self._client.send(request)
+        except httpx.TimeoutException as exc:
+            never_sent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise TransportTimeoutError(
+                _describe(exc), method=method, url=url, request_sent=not never_sent
+            ) from exc
+        except httpx.RequestError as exc:
+            never_sent = isinstance(exc, httpx.ConnectError)
+            raise TransportError(
+                _describe(exc), method=method, url=url, request_sent=not never_sent
+            ) from exc
+        request_id = response.headers.get("x-request-id")
+        rate_limit = rate_limit_from_headers(response.headers)
+        if rate_limit is not None:
+            self.rate_limit = rate_limit
+        logger.debug(
+            "%s %s -> %d in %.1f ms [request id %s, rate limit %s]",
+            method,
+            url,
+            response.status_code,
+            (self._clock.monotonic() - started) * 1000,
+            request_id,
+            f"{rate_limit.remaining}/{rate_limit.limit}" if rate_limit else "unknown",
+        )
+        if response.is_success:
+            return Response(
+                status=response.status_code,
+                method=method,
+                url=url,
+                request_id=request_id,
+                headers=response.headers,
+                content=response.content,
+            )
+        raise self._api_error(response, method, url, request_id)
+
+    def _api_error(
+        self, response: httpx.Response, method: str, url: str, request_id: str | None
+    ) -> ApiError:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = None
+        code: int | None = None
+        more_info: str | None = None
+        excerpt: str | None = None
+        if isinstance(body, dict):
+            try:
+                code = parse_int(body.get("code"))
+            except ValueError:
+                code = None
+            message = str(body.get("message") or response.reason_phrase or "error")
+            more_info = str(body["more_info"]) if body.get("more_info") else None
+        else:
+            excerpt = body_excerpt(response.content)
+            message = excerpt
+        cls = error_class(response.status_code, code)
+        fields: dict[str, Any] = {
+            "status": response.status_code,
+            "method": method,
+            "url": url,
+            "code": code,
+            "more_info": more_info,
+            "request_id": request_id,
+            "body_excerpt": excerpt,
+        }
+        if issubclass(cls, RateLimitError):
+            fields["retry_at"] = retry_at_from_headers(response.headers, self._clock.time())
+        return cls(message, **fields)
+
+
+@attrs.frozen
+class _Send:
+    """One logical request, re-sent as-is on each retry."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None
+    json: Any
+    headers: Mapping[str, str] | None
+    idempotent: bool
+    timeout: httpx.Timeout | None
+
+
+def _describe(exc: httpx.RequestError) -> str:
+    # httpx messages name the socket error; the token cannot be in them, but redact anyway.
+    return secrets.redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
