@@ -1,0 +1,59 @@
+"""Test doubles: a fake clock, a fixed random source, and a client wired to a respx router."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import anyio.lowlevel
+import httpx
+import respx
+
+from cavatica_async import CavaticaClient
+
+TOKEN = "tok-3259c50e1ac5426ea8f1273259740f74"
+BASE_URL = "https://api.test/v2"
+
+
+class FakeClock:
+    """Wall and monotonic time that advance only when something sleeps."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+        self.mono = 0.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        self.mono += seconds
+        await anyio.lowlevel.checkpoint()
+
+
+class FixedRandom(random.Random):
+    """`random()` always returns the same number, so jittered delays are exact."""
+
+    def __init__(self, value: float = 0.5) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def make_client(router: respx.MockRouter, clock: FakeClock, **kwargs: Any) -> CavaticaClient:
+    """A client that sends through `router`, sleeps on `clock`, and jitters by exactly half."""
+    kwargs.setdefault("token", TOKEN)
+    kwargs.setdefault("base_url", BASE_URL)
+    return CavaticaClient(
+        transport=httpx.MockTransport(router.async_handler),
+        clock=clock,
+        rng=FixedRandom(),
+        **kwargs,
+    )

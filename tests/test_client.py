@@ -1,0 +1,100 @@
+"""CavaticaClient: configuration through the constructor, rate limit, repr, lifecycle."""
+
+from __future__ import annotations
+
+import gc
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import respx
+
+from cavatica_async import CavaticaClient, ConfigError, DecodeError, RateLimit, UnauthorizedError
+
+from helpers import BASE_URL, TOKEN, FakeClock, make_client
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_get_rate_limit(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.get("/rate_limit").respond(
+        200,
+        json={
+            "rate": {"limit": 1000, "remaining": 987, "reset": 1445694506797},
+            "instance_limit": {"limit": -1, "remaining": 0},
+        },
+    )
+    async with make_client(router, clock) as client:
+        rate = await client.get_rate_limit()
+        assert client.rate_limit == rate
+    assert rate == RateLimit(
+        limit=1000,
+        remaining=987,
+        reset=datetime.fromtimestamp(1445694506.797, tz=timezone.utc),
+        instance_limit=-1,
+        instance_remaining=0,
+    )
+    assert route.call_count == 1
+
+
+async def test_get_rate_limit_with_a_wrong_body(router: respx.MockRouter, clock: FakeClock) -> None:
+    router.get("/rate_limit").respond(200, json={"rate": {"limit": 1000}})
+    async with make_client(router, clock) as client:
+        with pytest.raises(DecodeError, match=r"GET /rate_limit body does not fit RateLimit"):
+            await client.get_rate_limit()
+
+
+async def test_errors_never_carry_the_token(router: respx.MockRouter, clock: FakeClock) -> None:
+    router.get("/rate_limit").respond(401, json={"status": 401, "code": 90001, "message": "bad"})
+    async with make_client(router, clock) as client:
+        with pytest.raises(UnauthorizedError) as info:
+            await client.get_rate_limit()
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in repr(info.value)
+
+
+async def test_repr_names_the_endpoint_but_never_the_token(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    client = make_client(router, clock, bearer=True)
+    assert repr(client) == f"<CavaticaClient {BASE_URL} auth=Authorization: Bearer open>"
+    await client.aclose()
+    assert repr(client).endswith(" closed>")
+    for text in (repr(client), str(client), repr(client.transport), repr(vars(client))):
+        assert TOKEN not in text
+
+
+async def test_configuration_from_the_credentials_file(isolated_env: Path) -> None:
+    path = isolated_env / ".sevenbridges" / "credentials"
+    path.parent.mkdir()
+    path.write_text("[cgc]\napi_endpoint = https://cgc-api.sbgenomics.com/v2/\nauth_token = t\n")
+    path.chmod(0o600)
+    async with CavaticaClient(profile="cgc") as client:
+        assert client.base_url == "https://cgc-api.sbgenomics.com/v2"
+
+
+async def test_configuration_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SB_AUTH_TOKEN", "t")
+    monkeypatch.setenv("SB_API_ENDPOINT", "http://127.0.0.1:8000/v2")
+    async with CavaticaClient() as client:
+        assert client.base_url == "http://127.0.0.1:8000/v2"
+
+
+async def test_no_configuration_is_one_clear_error() -> None:
+    with pytest.raises(ConfigError, match="no auth token found; looked at: the token argument"):
+        CavaticaClient()
+
+
+async def test_platform_argument(router: respx.MockRouter, clock: FakeClock) -> None:
+    async with make_client(router, clock, base_url=None, platform="aws-eu") as client:
+        assert client.base_url == "https://eu-api.sbgenomics.com/v2"
+
+
+def forget_a_client() -> None:
+    CavaticaClient(token=TOKEN)
+
+
+def test_an_unclosed_client_warns_when_collected() -> None:
+    with pytest.warns(ResourceWarning, match="unclosed <CavaticaClient"):
+        forget_a_client()
+    gc.collect()

@@ -1,0 +1,54 @@
+"""Ids are checked and percent-encoded before they enter a path."""
+
+from __future__ import annotations
+
+import pytest
+
+from cavatica_async.paths import check_id, expand
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "is empty"),
+        ("a/b", "path separator"),
+        ("a\\b", "path separator"),
+        ("..", "contains '..'"),
+        ("x..y", "contains '..'"),
+        ("a b", "whitespace"),
+        ("abc\n", "whitespace"),
+        ("a\x00b", "control"),
+        ("a\x7fb", "control"),
+    ],
+)
+def test_unsafe_ids_are_rejected_by_name(value: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=r"^invalid export id ") as info:
+        check_id(value, "export id")
+    assert str(info.value).startswith(f"invalid export id {value!r}: ")
+    assert problem in str(info.value)
+
+
+def test_non_string_ids_are_rejected() -> None:
+    with pytest.raises(TypeError, match="export id must be a string, got int: 42"):
+        check_id(42, "export id")
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        ("gW26LlICb9MmJkalaWEeI3HvJkbgvIh8", "gW26LlICb9MmJkalaWEeI3HvJkbgvIh8"),
+        ("70721895322947584", "70721895322947584"),
+        ("a?b#c%d", "a%3Fb%23c%25d"),
+        ("é", "%C3%A9"),
+        (".", "."),
+    ],
+)
+def test_ids_are_percent_encoded(value: str, encoded: str) -> None:
+    assert expand("/storage/exports/{export_id}", {"export_id": value}) == (
+        f"/storage/exports/{encoded}"
+    )
+
+
+def test_the_fields_must_match_the_template() -> None:
+    with pytest.raises(KeyError, match="needs"):
+        expand("/async/files/copy/{job_id}", {"id": "1"})
