@@ -12,6 +12,10 @@ import attrs
 from cavatica_async.clock import Clock
 from cavatica_async.config import check_base_url, resolve_config
 from cavatica_async.converter import structure
+from cavatica_async.endpoints.async_jobs import AsyncJobs
+from cavatica_async.endpoints.drs_imports import DrsImports
+from cavatica_async.endpoints.exports import Exports
+from cavatica_async.endpoints.imports import Imports
 from cavatica_async.models import RateLimit
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT, Timeout, Transport
@@ -58,6 +62,10 @@ class CavaticaClient:
             clock=clock,
             rng=rng,
         )
+        self.exports = Exports(self._transport)
+        self.imports = Imports(self._transport)
+        self.drs_imports = DrsImports(self._transport)
+        self.async_jobs = AsyncJobs(self._transport)
 
     @property
     def base_url(self) -> str:

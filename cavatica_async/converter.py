@@ -57,8 +57,28 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def parse_str(value: object) -> str:
+    """A string, or a number's text (ids such as DRS job ids may arrive as numbers)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected a string, got {value!r}")
+
+
+def parse_bool(value: object) -> bool:
+    """A bool from a JSON bool or the strings "true" / "false"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"expected a boolean, got {value!r}")
+
+
 converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
 converter.register_structure_hook(int, lambda value, _: parse_int(value))
+converter.register_structure_hook(str, lambda value, _: parse_str(value))
+converter.register_structure_hook(bool, lambda value, _: parse_bool(value))
 
 
 @attrs.frozen
@@ -97,11 +117,14 @@ converter.register_structure_hook(RateLimit, _structure_rate_limit)
 
 
 def structure(data: Any, cls: type[T], *, what: str) -> T:
-    """Build `cls` from decoded JSON, or raise `DecodeError` naming `what` and each bad field."""
+    """Build `cls` from JSON, or raise `DecodeError` naming `what`, the job id and each field."""
     try:
         return converter.structure(data, cls)
     except cattrs.BaseValidationError as exc:
-        problems = "; ".join(cattrs.transform_error(exc, path=what))
-        raise DecodeError(f"{what} does not fit {cls.__name__}: {problems}") from exc
+        problems = "; ".join(cattrs.transform_error(exc, path="$"))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise DecodeError(f"{what} does not fit {cls.__name__}: {exc!r}") from exc
+        problems = str(exc) or type(exc).__name__
+    name = getattr(cls, "__name__", str(cls))
+    job_id = data.get("id") if isinstance(data, dict) else None
+    about = f" (id {job_id!r})" if isinstance(job_id, (str, int)) else ""
+    raise DecodeError(f"{what}{about} does not fit {name}: {problems}")

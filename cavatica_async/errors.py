@@ -213,3 +213,25 @@ def error_class(status: int, code: int | None) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return _STATUS_ERRORS.get(status, ApiError)
+
+
+class WaitTimeoutError(CavaticaError, TimeoutError):
+    """A job did not reach a terminal state within the wait's timeout."""
+
+    def __init__(self, what: str, job_id: str, last_state: str | None, waited: float) -> None:
+        self.job_id = job_id
+        self.last_state = last_state
+        self.waited = waited
+        super().__init__(f"{what} {job_id} is still {last_state} after {waited:.0f} s")
+
+
+class PartialStartError(CavaticaError):
+    """Some chunks of a multi-job start failed; `started` holds the jobs that did start."""
+
+    def __init__(self, what: str, started: list[Any], errors: list[CavaticaError]) -> None:
+        self.started = started
+        self.errors = errors
+        super().__init__(
+            f"{what}: {len(started)} job(s) started, {len(errors)} chunk(s) failed; "
+            f"first failure: {errors[0]}"
+        )

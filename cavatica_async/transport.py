@@ -8,6 +8,7 @@ import platform
 import random
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import attrs
@@ -142,6 +143,32 @@ class Transport:
     def closed(self) -> bool:
         """Whether `aclose` has been called."""
         return self._closed
+
+    @property
+    def clock(self) -> Clock:
+        """The clock retries and waits sleep on."""
+        return self._clock
+
+    @property
+    def rng(self) -> random.Random:
+        """The random source for jitter."""
+        return self._rng
+
+    def relative_path(self, link: str) -> str:
+        """The part of a link from the platform below the API root, to request as a path.
+
+        Only the link's path and query are used, so a link naming another host can never
+        receive the token.
+        """
+        base_path = self._client.base_url.raw_path.decode("ascii")
+        parts = urlsplit(link)
+        if not parts.path.startswith(base_path):
+            raise DecodeError(
+                f"a link from the platform is outside the API root {base_path}: {link}"
+            )
+        rest = parts.path[len(base_path) :] + (f"?{parts.query}" if parts.query else "")
+        # `request` fills `{name}` fields, so braces from the link are escaped.
+        return "/" + rest.replace("{", "{{").replace("}", "}}")
 
     async def request(
         self,

@@ -1,0 +1,76 @@
+"""Bulk DRS imports: objects from Data Repository Service servers → project files.
+
+https://docs.cavatica.org/docs/start-a-bulk-drs-import-job and
+https://docs.cavatica.org/docs/get-details-of-a-bulk-drs-import-job
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cavatica_async.bulk import start_jobs
+from cavatica_async.converter import structure
+from cavatica_async.inputs import DrsImportItem
+from cavatica_async.models import DrsImportJob
+from cavatica_async.paths import check_id
+from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
+from cavatica_async.transport import Transport
+
+
+class DrsImports:
+    """`client.drs_imports`: start, read and wait for bulk DRS import jobs."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def start(
+        self,
+        items: Sequence[DrsImportItem],
+        *,
+        tags: Sequence[str] | None = None,
+        conflict_resolution: str = "SKIP",
+    ) -> list[DrsImportJob]:
+        """Start importing `items`: one job per 100 items, all jobs returned in order.
+
+        `conflict_resolution` says what to do when a name exists (SKIP, sevenbridges-python's
+        default, or OVERWRITE). The platform imports at most 500 files per 5 minutes and queues
+        the rest itself. If some calls fail, `PartialStartError.started` has the jobs that did.
+        """
+        extra: dict[str, object] = {"conflict_resolution": conflict_resolution}
+        if tags is not None:
+            extra["tags"] = list(tags)
+        return await start_jobs(
+            self._transport,
+            "/bulk/drs/imports/create",
+            [item.body() for item in items],
+            DrsImportJob,
+            what="DRS import",
+            extra=extra,
+        )
+
+    async def get(self, import_id: str) -> DrsImportJob:
+        """The DRS import job with this id, with one `result` item per finished URI."""
+        response = await self._transport.request(
+            "GET", "/bulk/drs/imports/{import_id}", ids={"import_id": import_id}
+        )
+        return structure(
+            response.json(), DrsImportJob, what=f"GET /bulk/drs/imports/{import_id} answer"
+        )
+
+    async def wait(
+        self,
+        import_id: str,
+        *,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        policy: PollPolicy | None = None,
+    ) -> DrsImportJob:
+        """Poll until the job is FINISHED (then check `result`); `WaitTimeoutError` on timeout."""
+        check_id(import_id, "DRS import id")
+        return await wait_for(
+            lambda: self.get(import_id),
+            transport=self._transport,
+            what="DRS import job",
+            job_id=import_id,
+            timeout=timeout,
+            policy=policy or PollPolicy(),
+        )
