@@ -10,7 +10,7 @@ import attrs
 import cattrs
 
 from cavatica_async.errors import DecodeError
-from cavatica_async.models import RateLimit
+from cavatica_async.models import OpenEnum, RateLimit
 
 T = TypeVar("T")
 
@@ -77,8 +77,10 @@ def parse_bool(value: object) -> bool:
 
 converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
 converter.register_structure_hook(int, lambda value, _: parse_int(value))
-converter.register_structure_hook(str, lambda value, _: parse_str(value))
 converter.register_structure_hook(bool, lambda value, _: parse_bool(value))
+converter.register_structure_hook(str, lambda value, _: parse_str(value))
+# The state enums subclass str, so they need their own (more specific) hook: the enum itself.
+converter.register_structure_hook(OpenEnum, lambda value, cls: cls(value))
 
 
 @attrs.frozen

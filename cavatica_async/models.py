@@ -11,7 +11,7 @@ import attrs
 T = TypeVar("T")
 
 
-class _OpenEnum(str, enum.Enum):
+class OpenEnum(str, enum.Enum):
     """A string enum that keeps a value it does not know instead of failing."""
 
     @classmethod
@@ -33,7 +33,7 @@ class _OpenEnum(str, enum.Enum):
         return str(self._value_)
 
 
-class ExportState(_OpenEnum):
+class ExportState(OpenEnum):
     """States of a storage export (https://docs.sevenbridges.com/reference/get-details-of-an-export-job-v2)."""
 
     PENDING = "PENDING"
@@ -47,7 +47,7 @@ class ExportState(_OpenEnum):
         return self in (ExportState.COMPLETED, ExportState.FAILED)
 
 
-class ImportState(_OpenEnum):
+class ImportState(OpenEnum):
     """States of a storage import (https://docs.sevenbridges.com/reference/start-an-import-job-v2)."""
 
     PENDING = "PENDING"
@@ -61,7 +61,7 @@ class ImportState(_OpenEnum):
         return self in (ImportState.COMPLETED, ImportState.FAILED)
 
 
-class DrsImportState(_OpenEnum):
+class DrsImportState(OpenEnum):
     """States of a bulk DRS import (PENDING from the quickstart; the rest from the DRS page)."""
 
     PENDING = "PENDING"
@@ -76,7 +76,7 @@ class DrsImportState(_OpenEnum):
         return self is DrsImportState.FINISHED
 
 
-class AsyncJobState(_OpenEnum):
+class AsyncJobState(OpenEnum):
     """States of an async copy / move / delete job (get-details-of-a-copy-job)."""
 
     SUBMITTED = "SUBMITTED"
@@ -90,7 +90,7 @@ class AsyncJobState(_OpenEnum):
         return self is AsyncJobState.FINISHED
 
 
-class AsyncJobType(_OpenEnum):
+class AsyncJobType(OpenEnum):
     """What an async file job does."""
 
     COPY = "COPY"

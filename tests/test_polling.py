@@ -1,0 +1,100 @@
+"""PollPolicy's intervals, and waiting for one job against a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import attrs
+import pytest
+import respx
+
+from cavatica_async import ExportState, PollPolicy, WaitTimeoutError
+from cavatica_async.polling import wait_for
+from cavatica_async.transport import Transport
+
+from helpers import FakeClock, make_client
+
+POLICY = PollPolicy(initial=2.0, factor=1.5, maximum=10.0, jitter=0.1)
+
+
+@pytest.mark.parametrize(
+    ("interval", "changed", "expected"),
+    [
+        (None, False, 2.0),
+        (2.0, False, 3.0),
+        (3.0, False, 4.5),
+        (8.0, False, 10.0),  # capped
+        (10.0, False, 10.0),
+        (10.0, True, 2.0),  # a change resets
+    ],
+)
+def test_intervals_grow_while_nothing_changes(
+    interval: float | None, changed: bool, expected: float
+) -> None:
+    assert POLICY.grow(interval, changed) == expected
+
+
+@pytest.mark.parametrize(("rand", "expected"), [(0.0, 9.0), (0.5, 10.0), (1.0, 11.0)])
+def test_jitter_spreads_both_ways(rand: float, expected: float) -> None:
+    assert POLICY.spread(10.0, rand) == pytest.approx(expected)
+
+
+@attrs.frozen
+class Job:
+    state: ExportState
+
+
+def scripted(states: list[str]) -> tuple[list[int], Callable[[], Awaitable[Job]]]:
+    calls = [0]
+
+    async def fetch() -> Job:
+        state = states[min(calls[0], len(states) - 1)]
+        calls[0] += 1
+        return Job(ExportState(state))
+
+    return calls, fetch
+
+
+@pytest.fixture
+async def transport(router: respx.MockRouter, clock: FakeClock) -> AsyncIterator[Transport]:
+    async with make_client(router, clock) as client:
+        yield client.transport
+
+
+@pytest.mark.anyio
+async def test_wait_returns_the_terminal_job(transport: Transport, clock: FakeClock) -> None:
+    calls, fetch = scripted(["PENDING", "PENDING", "PENDING", "RUNNING", "RUNNING", "COMPLETED"])
+    job = await wait_for(
+        fetch,
+        transport=transport,
+        what="export job",
+        job_id="e1",
+        timeout=100,
+        policy=POLICY,
+    )
+    assert job.state is ExportState.COMPLETED
+    assert calls[0] == 6
+    # FixedRandom gives rand 0.5, so no jitter: 2, 3, 4.5 while PENDING; reset to 2 on RUNNING.
+    assert clock.sleeps == [2.0, 3.0, 4.5, 2.0, 3.0]
+
+
+@pytest.mark.anyio
+async def test_wait_times_out_naming_the_job_and_state(
+    transport: Transport, clock: FakeClock
+) -> None:
+    calls, fetch = scripted(["RUNNING"])
+    with pytest.raises(WaitTimeoutError) as info:
+        await wait_for(
+            fetch,
+            transport=transport,
+            what="export job",
+            job_id="e1",
+            timeout=20,
+            policy=POLICY,
+        )
+    assert str(info.value) == "export job e1 is still RUNNING after 20 s"
+    assert isinstance(info.value, TimeoutError)
+    assert (info.value.job_id, info.value.last_state) == ("e1", "RUNNING")
+    # 2 + 3 + 4.5 + 6.75 = 16.25; the last sleep is cut to land on the deadline, then one poll.
+    assert clock.sleeps == [2.0, 3.0, 4.5, 6.75, pytest.approx(3.75)]
+    assert calls[0] == 6
