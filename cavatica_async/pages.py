@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypeVar
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
 
 from cavatica_async.converter import structure
 from cavatica_async.models import Page
@@ -15,21 +16,41 @@ T = TypeVar("T")
 PAGE_LIMIT = 100
 
 
-async def iterate(
-    transport: Transport, path: str, model: type[T], params: Mapping[str, Any] | None = None
-) -> AsyncIterator[T]:
-    """Every item of every page, fetching the next page only when the previous one is used up."""
-    target = path
-    query: Mapping[str, Any] | None = {**(params or {}), "limit": PAGE_LIMIT}
-    seen: set[str] = set()
-    while True:
-        response = await transport.request("GET", target, params=query)
-        page = structure(response.json(), Page[model], what=f"GET {target}")  # type: ignore[valid-type]
-        for item in page.items:
-            yield item
+class Pager(Generic[T]):
+    """Every item of every page, fetching the next page only when the previous one is used up.
+
+    An iterator object rather than an async generator, so leaving a loop early leaves no
+    suspended generator behind to be finalised (which trio warns about).
+    """
+
+    def __init__(
+        self, transport: Transport, path: str, model: type[T], params: Mapping[str, Any]
+    ) -> None:
+        self._transport = transport
+        self._model = model
+        self._target: str | None = path
+        self._query: Mapping[str, Any] | None = {**params, "limit": PAGE_LIMIT}
+        self._buffer: deque[T] = deque()
+        self._followed: set[str] = set()
+
+    def __aiter__(self) -> Pager[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while not self._buffer:
+            if self._target is None:
+                raise StopAsyncIteration
+            await self._fetch(self._target)
+        return self._buffer.popleft()
+
+    async def _fetch(self, target: str) -> None:
+        response = await self._transport.request("GET", target, params=self._query)
+        page = structure(response.json(), Page[self._model], what=f"GET {target}")  # type: ignore[name-defined]
+        self._buffer.extend(page.items)
         next_href = page.next_href
         # Stop on an empty page or a link already followed, whatever the links say.
-        if not page.items or next_href is None or next_href in seen:
+        if not page.items or next_href is None or next_href in self._followed:
+            self._target = None
             return
-        seen.add(next_href)
-        target, query = transport.relative_path(next_href), None
+        self._followed.add(next_href)
+        self._target, self._query = self._transport.relative_path(next_href), None

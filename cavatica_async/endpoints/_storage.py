@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from cavatica_async.bulk import bulk_post
 from cavatica_async.converter import structure
 from cavatica_async.models import BulkItem, ExportJob, ImportJob
-from cavatica_async.pages import iterate
+from cavatica_async.pages import Pager
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.transport import Transport
@@ -79,6 +79,6 @@ class StorageJobs(Generic[J]):
             policy=policy or PollPolicy(),
         )
 
-    def _list(self, params: dict[str, Any]) -> AsyncIterator[J]:
+    def _list(self, params: dict[str, Any]) -> Pager[J]:
         present = {name: value for name, value in params.items() if value is not None}
-        return iterate(self._transport, self.path, self.model, present)
+        return Pager(self._transport, self.path, self.model, present)

@@ -7,13 +7,13 @@ completion) and https://docs.cavatica.org/docs/get-details-of-all-async-jobs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from cavatica_async.bulk import start_jobs
 from cavatica_async.converter import structure
 from cavatica_async.inputs import CopyItem
 from cavatica_async.models import AsyncFileJob
-from cavatica_async.pages import iterate
+from cavatica_async.pages import Pager
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.transport import Transport
@@ -108,6 +108,6 @@ class AsyncJobs:
         )
 
     # Last in the class: a method named `list` shadows the builtin in annotations after it.
-    def list(self) -> AsyncIterator[AsyncFileJob]:
+    def list(self) -> Pager[AsyncFileJob]:
         """Every async file job this user started (GET /async/files, all pages)."""
-        return iterate(self._transport, "/async/files", AsyncFileJob)
+        return Pager(self._transport, "/async/files", AsyncFileJob, {})

@@ -5,7 +5,7 @@ https://docs.sevenbridges.com/reference/start-an-export-job-v2 and the bulk expo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cavatica_async.bulk import bulk_post
@@ -13,6 +13,7 @@ from cavatica_async.converter import structure
 from cavatica_async.endpoints._storage import StorageJobs, state_params
 from cavatica_async.inputs import ExportRequest
 from cavatica_async.models import BulkItem, ExportJob, ExportState
+from cavatica_async.pages import Pager
 
 # copy_only is an Advance Access parameter (BDC start-export page); sevenbridges2 sends the
 # Advance Access header with every export, we send it exactly when copy_only is asked for.
@@ -84,6 +85,6 @@ class Exports(StorageJobs[ExportJob]):
         *,
         volume: str | None = None,
         state: ExportState | str | Sequence[ExportState | str] | None = None,
-    ) -> AsyncIterator[ExportJob]:
+    ) -> Pager[ExportJob]:
         """Every export job this user started, optionally for one volume and some states."""
         return self._list({"volume": volume, "state": state_params(state)})

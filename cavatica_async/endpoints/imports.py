@@ -5,13 +5,14 @@ https://docs.sevenbridges.com/reference/start-an-import-job-v2 and the bulk impo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from cavatica_async.bulk import bulk_post
 from cavatica_async.converter import structure
 from cavatica_async.endpoints._storage import StorageJobs, state_params
 from cavatica_async.inputs import ImportRequest
 from cavatica_async.models import BulkItem, ImportJob, ImportState
+from cavatica_async.pages import Pager
 
 
 class Imports(StorageJobs[ImportJob]):
@@ -70,6 +71,6 @@ class Imports(StorageJobs[ImportJob]):
         project: str | None = None,
         volume: str | None = None,
         state: ImportState | str | Sequence[ImportState | str] | None = None,
-    ) -> AsyncIterator[ImportJob]:
+    ) -> Pager[ImportJob]:
         """Every import job this user started, optionally filtered by project, volume, states."""
         return self._list({"project": project, "volume": volume, "state": state_params(state)})

@@ -1,0 +1,180 @@
+"""Bulk calls of any length: chunking, order, per-item errors, and whole-chunk failures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from cavatica_async import (
+    NO_RETRY,
+    BulkItem,
+    CopyItem,
+    ExportJob,
+    ExportRequest,
+    ExportState,
+    PartialStartError,
+    ServerError,
+    UnauthorizedError,
+)
+from cavatica_async.bulk import chunked
+
+from helpers import FakeClock, make_client
+
+pytestmark = pytest.mark.anyio
+
+
+def export_ids(count: int) -> list[str]:
+    return [f"e{index:04d}" for index in range(count)]
+
+
+def bulk_get_answer(request: httpx.Request) -> httpx.Response:
+    """A bulk-get answer in input order; ids ending in 7 are unknown to the platform."""
+    items: list[dict[str, Any]] = []
+    for job_id in json.loads(request.content)["export_ids"]:
+        if job_id.endswith("7"):
+            items.append({"error": {"status": 404, "code": 9008, "message": f"no export {job_id}"}})
+        else:
+            items.append({"resource": {"id": job_id, "state": "RUNNING"}})
+    return httpx.Response(200, json={"items": items})
+
+
+def test_chunked() -> None:
+    assert [len(chunk) for chunk in chunked(list(range(250)))] == [100, 100, 50]
+    assert chunked([]) == []
+
+
+async def test_250_ids_take_3_requests_and_keep_their_order(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.post("/bulk/storage/exports/get").mock(side_effect=bulk_get_answer)
+    ids = export_ids(250)
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_get(ids)
+    sent = [json.loads(call.request.content)["export_ids"] for call in route.calls]
+    assert route.call_count == 3
+    assert sorted(len(chunk) for chunk in sent) == [50, 100, 100]
+    assert sorted(job_id for chunk in sent for job_id in chunk) == ids
+    assert len(items) == 250
+    for job_id, item in zip(ids, items, strict=True):
+        if job_id.endswith("7"):
+            assert item.error is not None
+            assert (item.error.code, item.error.message) == (9008, f"no export {job_id}")
+        else:
+            assert item.resource is not None
+            assert item.resource.id == job_id
+
+
+async def test_bulk_get_of_nothing_sends_nothing(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    async with make_client(router, clock) as client:
+        assert await client.exports.bulk_get([]) == []
+    assert router.calls.call_count == 0
+
+
+async def test_a_malformed_id_fails_before_any_request(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    ids = [*export_ids(150), "../../user", *export_ids(10)]
+    async with make_client(router, clock) as client:
+        with pytest.raises(ValueError, match=r"invalid export id '\.\./\.\./user'"):
+            await client.exports.bulk_get(ids)
+        with pytest.raises(TypeError, match="got one string 'e0001'"):
+            await client.exports.bulk_get("e0001")
+    assert router.calls.call_count == 0
+
+
+async def test_bulk_get_raises_when_a_chunk_fails(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post("/bulk/storage/exports/get").respond(
+        401, json={"status": 401, "code": 90001, "message": "bad token"}
+    )
+    async with make_client(router, clock) as client:
+        with pytest.raises(UnauthorizedError):
+            await client.exports.bulk_get(export_ids(250))
+
+
+async def test_bulk_get_is_retried_as_idempotent(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.post("/bulk/storage/exports/get").mock(
+        side_effect=[httpx.Response(502), bulk_get_answer]
+    )
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_get(["e1"])
+    assert route.call_count == 2
+    assert items[0].ok
+
+
+async def test_an_answer_of_the_wrong_length_is_a_decode_error(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post("/bulk/storage/exports/get").respond(200, json={"items": []})
+    async with make_client(router, clock) as client:
+        with pytest.raises(Exception, match="answered 0 items for 2 inputs"):
+            await client.exports.bulk_get(["e1", "e2"])
+
+
+async def test_bulk_start_keeps_started_jobs_when_a_chunk_fails(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    def create(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["items"]
+        if items[0]["destination"]["location"] == "out-100":
+            return httpx.Response(500, json={"status": 500, "code": 90004, "message": "boom"})
+        return httpx.Response(
+            200,
+            json={
+                "items": [
+                    {
+                        "resource": {
+                            "id": f"job-{item['destination']['location']}",
+                            "state": "PENDING",
+                        }
+                    }
+                    for item in items
+                ]
+            },
+        )
+
+    route = router.post("/bulk/storage/exports/create").mock(side_effect=create)
+    requests = [ExportRequest(f"{index:024x}", "owner/vol", f"out-{index}") for index in range(250)]
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_start(requests)
+    # A create is never re-sent after a 500 (it may have started jobs): 3 calls, not more.
+    assert route.call_count == 3
+    assert len(items) == 250
+    assert [item.ok for item in items] == [True] * 100 + [False] * 100 + [True] * 50
+    assert items[0].resource is not None
+    assert items[0].resource.id == "job-out-0"
+    failed = items[150].error
+    assert failed is not None
+    assert (failed.status, failed.code) == (500, 90004)
+    assert "boom" in (failed.message or "")
+
+
+async def test_multi_job_start_reports_started_jobs_on_partial_failure(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    started = httpx.Response(200, json={"id": "c1", "state": "SUBMITTED", "type": "COPY"})
+    failed = httpx.Response(503, json={"status": 503, "code": 90005, "message": "busy"})
+    router.post("/async/files/copy").mock(side_effect=[started, failed])
+    items = [CopyItem(f"{index:024x}", project="o/p") for index in range(150)]
+    async with make_client(router, clock, retry=NO_RETRY) as client:
+        with pytest.raises(PartialStartError) as info:
+            await client.async_jobs.copy(items)
+    assert [job.id for job in info.value.started] == ["c1"]
+    assert isinstance(info.value.errors[0], ServerError)
+    assert "1 job(s) started, 1 chunk(s) failed" in str(info.value)
+
+
+async def test_bulk_items_type(router: respx.MockRouter, clock: FakeClock) -> None:
+    router.post("/bulk/storage/exports/get").mock(side_effect=bulk_get_answer)
+    async with make_client(router, clock) as client:
+        [item] = await client.exports.bulk_get(["e1"])
+    assert item == BulkItem(resource=ExportJob(id="e1", state=ExportState.RUNNING))

@@ -1,0 +1,99 @@
+"""Pagination: follow rel=next links to the end, only below the API root."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from cavatica_async import DecodeError
+
+from helpers import BASE_URL, FakeClock, make_client
+
+pytestmark = pytest.mark.anyio
+
+
+def page(offset: int, count: int, *, last: bool, base: str = BASE_URL) -> dict[str, Any]:
+    links = (
+        []
+        if last
+        else [
+            {
+                "href": f"{base}/async/files?offset={offset + count}&limit=100",
+                "rel": "next",
+                "method": "GET",
+            }
+        ]
+    )
+    items = [
+        {"id": str(offset + index), "type": "COPY", "state": "RUNNING"} for index in range(count)
+    ]
+    return {"href": f"{base}/async/files?offset={offset}&limit=100", "items": items, "links": links}
+
+
+async def test_walks_three_pages_and_stops(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.get("/async/files").mock(
+        side_effect=[
+            httpx.Response(200, json=page(0, 100, last=False)),
+            httpx.Response(200, json=page(100, 100, last=False)),
+            httpx.Response(200, json=page(200, 42, last=True)),
+        ]
+    )
+    async with make_client(router, clock) as client:
+        jobs = [job async for job in client.async_jobs.list()]
+    assert [job.id for job in jobs] == [str(index) for index in range(242)]
+    assert [str(call.request.url) for call in route.calls] == [
+        f"{BASE_URL}/async/files?limit=100",
+        f"{BASE_URL}/async/files?offset=100&limit=100",
+        f"{BASE_URL}/async/files?offset=200&limit=100",
+    ]
+
+
+async def test_fetches_a_page_only_when_needed(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.get("/async/files").mock(
+        side_effect=[httpx.Response(200, json=page(0, 100, last=False))]
+    )
+    async with make_client(router, clock) as client:
+        async for job in client.async_jobs.list():
+            assert job.id == "0"
+            break
+    assert route.call_count == 1
+
+
+async def test_links_to_another_host_keep_to_the_api_root(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.get("/async/files").mock(
+        side_effect=[
+            httpx.Response(200, json=page(0, 1, last=False, base="https://evil.example/v2")),
+            httpx.Response(200, json=page(1, 1, last=True)),
+        ]
+    )
+    async with make_client(router, clock) as client:
+        jobs = [job async for job in client.async_jobs.list()]
+    assert len(jobs) == 2
+    # Only the link's path and query were used: the token went to the API host only.
+    assert route.calls[1].request.url == f"{BASE_URL}/async/files?offset=1&limit=100"
+
+
+async def test_a_link_outside_the_api_root_is_refused(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    body = page(0, 1, last=True)
+    body["links"] = [{"href": "https://api.test/admin/secrets?x=1", "rel": "next"}]
+    router.get("/async/files").respond(200, json=body)
+    async with make_client(router, clock) as client:
+        with pytest.raises(DecodeError, match="outside the API root /v2/"):
+            [job async for job in client.async_jobs.list()]
+
+
+async def test_a_link_loop_stops(router: respx.MockRouter, clock: FakeClock) -> None:
+    looping = page(0, 1, last=False)
+    looping["links"][0]["href"] = f"{BASE_URL}/async/files?offset=0&limit=100"
+    route = router.get("/async/files").respond(200, json=looping)
+    async with make_client(router, clock) as client:
+        jobs = [job async for job in client.async_jobs.list()]
+    assert route.call_count == 2
+    assert len(jobs) == 2
