@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -57,3 +58,10 @@ def make_client(router: respx.MockRouter, clock: FakeClock, **kwargs: Any) -> Ca
         rng=FixedRandom(),
         **kwargs,
     )
+
+
+def sent(route: respx.Route) -> tuple[str, str, Any]:
+    """The method, full URL and JSON body (or None) of the route's last request."""
+    request = route.calls.last.request
+    body = json.loads(request.content) if request.content else None
+    return request.method, str(request.url), body
