@@ -1,0 +1,91 @@
+"""Serving the simulator: in-process through httpx, or over real HTTP on 127.0.0.1 (uvicorn)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+from cavatica_async.simulator.http import ConnectionDropped
+
+
+class DroppingTransport(httpx.AsyncBaseTransport):
+    """httpx's ASGI transport, with a dropped connection surfacing as httpx's own error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._asgi = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` to the app in-process."""
+        try:
+            return await self._asgi.handle_async_request(request)
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
+
+    async def aclose(self) -> None:
+        """Nothing to close beyond the ASGI transport."""
+        await self._asgi.aclose()
+
+
+class _HideDrops(logging.Filter):
+    # uvicorn logs an app exception as an error; a drop we staged on purpose is not one.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+def _server(app: ASGIApp, host: str, port: int) -> tuple[uvicorn.Server, socket.socket]:
+    logging.getLogger("uvicorn.error").addFilter(_HideDrops())
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)  # accept into the backlog at once, before uvicorn takes over
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return uvicorn.Server(config), sock
+
+
+def base_url(sock: socket.socket) -> str:
+    """The API root served on `sock`."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/v2" if ":" in host else f"http://{host}:{port}/v2"
+
+
+@asynccontextmanager
+async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` on a free port in a thread of its own; yield the API root; stop on exit.
+
+    uvicorn runs asyncio only, so it gets its own thread and loop: the caller may be on asyncio
+    or trio, and the simulator's work never shares the caller's event loop.
+    """
+    server, sock = _server(app, host, port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the simulator's HTTP server did not start")
+            await anyio.sleep(0.01)
+        yield base_url(sock)
+    finally:
+        server.should_exit = True
+        await anyio.to_thread.run_sync(thread.join)
+        sock.close()
+
+
+def run(app: ASGIApp, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+    """Serve `app` in this thread until interrupted (Ctrl-C); `on_ready` gets the API root."""
+    server, sock = _server(app, host, port)
+    on_ready(base_url(sock))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,133 @@
+"""`Simulator`: a seeded fake CAVATICA speaking the documented REST API."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from cavatica_async.simulator import api_async, api_discovery, api_drs, api_storage, server
+from cavatica_async.simulator.clock import SimClock, WallClock
+from cavatica_async.simulator.faults import Faults
+from cavatica_async.simulator.http import HttpError, Pipeline
+from cavatica_async.simulator.jobs import JobBook, Transition
+from cavatica_async.simulator.ratelimit import FixedWindow
+from cavatica_async.simulator.timing import Timing
+from cavatica_async.simulator.world import World
+
+
+class Simulator:
+    """A fake platform for one user: seeded world, jobs that progress in time, the rate limit.
+
+    `speed` divides every duration (job states and the rate-limit window) for time-compressed
+    runs. `clock` defaults to the wall clock; pass a `ManualClock` to step time in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        token: str | None = None,
+        username: str = "rfranklin",
+        projects: int = 2,
+        files_per_project: int = 200,
+        volume_objects: int = 500,
+        timing: Timing | None = None,
+        timings: Mapping[str, Timing] | None = None,
+        speed: float = 1.0,
+        rate_limit: int = 1000,
+        rate_window: float = 300.0,
+        external_usage: int = 0,
+        reset_in_ms: bool = False,
+        clock: SimClock | None = None,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.clock: SimClock = clock if clock is not None else WallClock()
+        self.token = token if token is not None else f"{self.rng.getrandbits(128):032x}"
+        self.speed = speed
+        self.reset_in_ms = reset_in_ms
+        self.timing = timing if timing is not None else Timing()
+        self.timings = dict(timings or {})
+        self.faults = Faults()
+        self.limiter = FixedWindow(rate_limit, rate_window / speed, external_usage)
+        self.world = World(
+            self.rng,
+            self.clock.now(),
+            username=username,
+            projects=projects,
+            files_per_project=files_per_project,
+            volume_objects=volume_objects,
+        )
+        self.jobs = JobBook()
+        self.exporting: set[str] = set()  # files under a moving (not copy_only) export
+        self.pipeline = Pipeline(self)
+        self.app = Starlette(
+            routes=[
+                *api_discovery.routes(self.pipeline),
+                *api_storage.routes(self.pipeline),
+                *api_drs.routes(self.pipeline),
+                *api_async.routes(self.pipeline),
+            ]
+        )
+
+    base_url = "http://localhost/v2"
+    """The API root to use with `transport()` (any loopback URL works in-process)."""
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport that calls the simulator in-process (no sockets)."""
+        return server.DroppingTransport(self.app)
+
+    @asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+        """Serve over real HTTP on `host` (a free port by default); yields the API root."""
+        async with server.serve(self.app, host, port) as url:
+            yield url
+
+    def ground_truth(self) -> list[Transition]:
+        """Every job transition that has happened so far, in time order."""
+        return self.jobs.truth(self.clock.now())
+
+    def request_counts(self) -> dict[tuple[str, str, int], int]:
+        """Answers given so far, by (method, path template, status)."""
+        return dict(self.pipeline.counts)
+
+    def maintenance(self, seconds: float) -> None:
+        """Answer 503 with code 0 (maintenance) for the next `seconds`."""
+        self.faults.maintenance_until = self.clock.now() + seconds / self.speed
+
+    def timing_for(self, kind: str) -> Timing:
+        """The timing of one job kind (its override, else the default)."""
+        return self.timings.get(kind, self.timing)
+
+    def rate_reset(self, now: float) -> int:
+        """The current window's end as the API reports it: epoch seconds (or ms), rounded up."""
+        reset = self.limiter.reset(now)
+        return math.ceil(reset * 1000 if self.reset_in_ms else reset)
+
+    def storage_job_id(self) -> str:
+        """A 32-character alphanumeric id, like export ids in the docs."""
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        return "".join(self.rng.choice(alphabet) for _ in range(32))
+
+    def async_job_id(self) -> str:
+        """An 18-digit numeric id, like copy and DRS job ids in the docs."""
+        return str(self.rng.randrange(10**17, 10**18))
+
+    def destination(self, target: Mapping[str, Any]) -> tuple[str, str | None]:
+        """(project, parent folder) named by a `project` or `parent` field: exactly one."""
+        project, parent = target.get("project") or None, target.get("parent") or None
+        if (project is None) == (parent is None):
+            raise HttpError(400, 90000, "Give exactly one of 'project' or 'parent'.")
+        if project is not None:
+            if project not in self.world.projects:
+                raise HttpError(404, 90003, f"Project {project} not found.")
+            return project, None
+        folder = self.world.files.get(str(parent))
+        if folder is None or folder.type != "folder":
+            raise HttpError(404, 90003, f"Folder {parent} not found.")
+        return folder.project, folder.id
