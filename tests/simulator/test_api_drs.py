@@ -1,0 +1,80 @@
+"""Simulated bulk DRS imports."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cavatica_async.simulator import ManualClock, Simulator
+from helpers_sim import folder_id
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_create_then_finish_with_per_item_results(
+    sim: Simulator, http: httpx.AsyncClient, manual: ManualClock
+) -> None:
+    items = [
+        {
+            "drs_uri": "drs://drs.example.org/abc",
+            "project": "rfranklin/project-1",
+            "name": "a.cram",
+        },
+        {"drs_uri": "not-a-drs-uri", "project": "rfranklin/project-1"},
+        {"drs_uri": "drs://drs.example.org/def", "parent": folder_id(sim)},
+        {"drs_uri": "drs://drs.example.org/ghi", "project": "nobody/nothing"},
+    ]
+    answer = await http.post(
+        "/bulk/drs/imports/create",
+        json={"items": items, "tags": ["t1"], "conflict_resolution": "SKIP"},
+    )
+    assert answer.status_code == 200
+    job = answer.json()
+    assert job["state"] == "SUBMITTED"
+    assert job["id"].isdigit() and len(job["id"]) == 18
+    assert job["href"] == f"{sim.base_url}/bulk/drs/imports/{job['id']}"
+    assert job["result"] == []
+    manual.advance(10_000)
+    done = (await http.get(f"/bulk/drs/imports/{job['id']}")).json()
+    assert done["state"] == "FINISHED"
+    assert (done["total_files"], done["completed_files"], done["failed_files"]) == (4, 2, 2)
+    first, bad, second, nowhere = done["result"]
+    assert bad["error"]["message"] == "Invalid DRS URI: not-a-drs-uri"
+    assert nowhere["error"]["status"] == 404
+    made = sim.world.files[first["resource"]["id"]]
+    assert (made.name, made.project, made.tags) == ("a.cram", "rfranklin/project-1", ["t1"])
+    assert sim.world.files[second["resource"]["id"]].parent == folder_id(sim)
+    assert [t.current for t in sim.ground_truth() if t.job_id == job["id"]] == [
+        "SUBMITTED",
+        "RESOLVING",
+        "RUNNING",
+        "FINISHED",
+    ]
+
+
+async def test_name_conflicts(sim: Simulator, http: httpx.AsyncClient, manual: ManualClock) -> None:
+    item = {"drs_uri": "drs://h/x", "project": "rfranklin/project-1", "name": "sample_00000.vcf.gz"}
+    skip = (await http.post("/bulk/drs/imports/create", json={"items": [item]})).json()
+    rename = (
+        await http.post(
+            "/bulk/drs/imports/create", json={"items": [item], "conflict_resolution": "AUTORENAME"}
+        )
+    ).json()
+    manual.advance(10_000)
+    skipped = (await http.get(f"/bulk/drs/imports/{skip['id']}")).json()["result"][0]
+    assert skipped["error"]["code"] == 9108
+    renamed = (await http.get(f"/bulk/drs/imports/{rename['id']}")).json()["result"][0]
+    assert sim.world.files[renamed["resource"]["id"]].name == "_1_sample_00000.vcf.gz"
+
+
+async def test_bad_requests(http: httpx.AsyncClient) -> None:
+    too_many = [{"drs_uri": "drs://h/x", "project": "rfranklin/project-1"}] * 101
+    for body in (
+        {"items": too_many},
+        {"items": []},
+        {"items": [{}], "conflict_resolution": "NOPE"},
+    ):
+        answer = await http.post("/bulk/drs/imports/create", json=body)
+        assert (answer.status_code, answer.json()["code"]) == (400, 90000)
+    unknown = await http.get("/bulk/drs/imports/123")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, 10211)
