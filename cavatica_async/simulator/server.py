@@ -67,7 +67,9 @@ async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIt
     or trio, and the simulator's work never shares the caller's event loop.
     """
     server, sock = _server(app, host, port)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="cavatica-simulator", daemon=True
+    )
     thread.start()
     try:
         while not server.started:

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from cavatica_async.simulator import ManualClock, Simulator
-from helpers_sim import folder_id, project_files
+
+from .helpers_sim import folder_id, project_files
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +34,7 @@ async def test_copy_creates_new_files(
     assert job["href"] == f"{sim.base_url}/async/files/copy/{job['id']}"
     done = await finish(http, manual, "copy", job["id"])
     assert done["state"] == "FINISHED"
-    assert (done["total_files"], done["completed_files"], done["failed_files"]) == ("4", "2", "2")
+    assert (done["total_files"], done["completed_files"], done["failed_files"]) == (4, 2, 2)
     copied, folder, missing, nowhere = done["result"]
     assert missing["error"]["code"] == 10225
     assert nowhere["error"]["code"] == 10228
@@ -61,7 +62,7 @@ async def test_move_and_delete(
     assert moved["result"][0]["resource"]["id"] == first
     assert sim.world.files[first].parent == folder_id(sim)
     deleted = await finish(http, manual, "delete", delete["id"])
-    assert deleted["failed_files"] == "0"
+    assert deleted["failed_files"] == 0
     assert second not in sim.world.files
 
 

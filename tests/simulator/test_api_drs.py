@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from cavatica_async.simulator import ManualClock, Simulator
-from helpers_sim import folder_id
+
+from .helpers_sim import folder_id
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +32,8 @@ async def test_create_then_finish_with_per_item_results(
     assert answer.status_code == 200
     job = answer.json()
     assert job["state"] == "SUBMITTED"
-    assert job["id"].isdigit() and len(job["id"]) == 18
+    assert job["id"].isdigit()
+    assert len(job["id"]) == 18
     assert job["href"] == f"{sim.base_url}/bulk/drs/imports/{job['id']}"
     assert job["result"] == []
     manual.advance(10_000)

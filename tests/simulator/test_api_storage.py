@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from cavatica_async.simulator import ManualClock, Simulator
-from helpers_sim import folder_id, project_files
+
+from .helpers_sim import folder_id, project_files
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,8 @@ import pytest
 from cavatica_async.simulator import ManualClock, Simulator, Timing
 from cavatica_async.simulator.jobs import draw_timeline
 from cavatica_async.simulator.timing import INSTANT
-from helpers_sim import project_files
+
+from .helpers_sim import project_files
 
 pytestmark = pytest.mark.anyio
 
@@ -65,7 +66,7 @@ async def test_ground_truth_matches_what_gets_observe(manual: ManualClock) -> No
         truth[transition.job_id].append(transition.current)
         assert transition.at <= manual.now()
     # Polling every second from creation sees every state: dwell is far longer than a second.
-    assert observed == {job_id: states for job_id, states in truth.items()}
+    assert observed == truth
     assert {states[-1] for states in truth.values()} == {"COMPLETED", "FAILED"}
 
 
