@@ -209,3 +209,32 @@ async def test_import_destination_rules(sim: Simulator, http: httpx.AsyncClient)
         "/storage/imports", json={"source": source, "destination": {"parent": folder_id(sim)}}
     )
     assert into_folder.json()["destination"] == {"parent": folder_id(sim)}
+
+
+async def test_bulk_import_create_get_and_list(
+    sim: Simulator, http: httpx.AsyncClient, manual: ManualClock
+) -> None:
+    good = {
+        "source": {"volume": "rfranklin/input", "location": "reads/sample_00003.fastq.gz"},
+        "destination": {"project": "rfranklin/project-1"},
+    }
+    bad = {
+        "source": {"volume": "rfranklin/none", "location": "x"},
+        "destination": {"project": "rfranklin/project-1"},
+    }
+    created = (await http.post("/bulk/storage/imports/create", json={"items": [good, bad]})).json()
+    first, second = created["items"]
+    assert first["resource"]["state"] == "PENDING"
+    assert second["error"]["code"] == 9007
+    job_id = first["resource"]["id"]
+    manual.advance(10_000)
+    got = (await http.post("/bulk/storage/imports/get", json={"import_ids": [job_id, "zz"]})).json()
+    assert got["items"][0]["resource"]["state"] == "COMPLETED"
+    assert got["items"][1]["error"]["code"] == 9008
+    listed = await http.get(
+        "/storage/imports", params={"project": "rfranklin/project-1", "state": "COMPLETED"}
+    )
+    assert [job["id"] for job in listed.json()["items"]] == [job_id]
+    assert (await http.get("/storage/imports", params={"project": "rfranklin/project-2"})).json()[
+        "items"
+    ] == []
