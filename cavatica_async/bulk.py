@@ -10,6 +10,7 @@ import anyio
 from cavatica_async.converter import structure
 from cavatica_async.errors import ApiError, CavaticaError, DecodeError, PartialStartError
 from cavatica_async.models import ApiErrorInfo, BulkItem
+from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import Transport
 
 T = TypeVar("T")
@@ -66,6 +67,7 @@ async def bulk_post(
     idempotent: bool,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[BulkItem[T]]:
     """POST `{key: chunk}` per chunk of `values`; one `BulkItem` per value, in order.
 
@@ -81,6 +83,7 @@ async def bulk_post(
             params=params,
             headers=headers,
             idempotent=idempotent,
+            retry=retry,
         )
         return _items(response.json(), len(chunk), model, f"POST {path}")
 

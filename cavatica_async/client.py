@@ -42,6 +42,7 @@ class CavaticaClient:
         advance_access: bool = False,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        budget_fraction: float = 0.8,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         allow_insecure_http: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -57,6 +58,7 @@ class CavaticaClient:
             advance_access=advance_access,
             timeout=Timeout.of(timeout),
             retry=retry,
+            budget_fraction=budget_fraction,
             max_connections=max_connections,
             http_transport=transport,
             clock=clock,
@@ -87,9 +89,16 @@ class CavaticaClient:
 
         https://docs.sevenbridges.com/reference/get-your-current-rate-limit-status
         """
-        response = await self._transport.request("GET", "/rate_limit", timeout=timeout)
+        response = await self._transport.request("GET", "/rate_limit", timeout=timeout, free=True)
         rate_limit = structure(response.json(), RateLimit, what="GET /rate_limit body")
         self._transport.rate_limit = rate_limit
+        self._transport.budget.observe(
+            rate_limit.limit,
+            rate_limit.remaining,
+            rate_limit.reset.timestamp(),
+            self._transport.clock.time(),
+            counted=False,
+        )
         return rate_limit
 
     async def aclose(self) -> None:

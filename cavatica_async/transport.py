@@ -16,6 +16,7 @@ import httpx
 
 from cavatica_async._logging import logger, redact_headers, secrets
 from cavatica_async._version import __version__
+from cavatica_async.budget import RateBudget
 from cavatica_async.clock import Clock, SystemClock
 from cavatica_async.config import Config
 from cavatica_async.converter import parse_int
@@ -102,6 +103,7 @@ class Transport:
         advance_access: bool = False,
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        budget_fraction: float = 0.8,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         http_transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
@@ -122,6 +124,7 @@ class Transport:
             headers["X-SBG-Advance-Access"] = "advance"
         self.retry = retry if retry is not None else RetryPolicy()
         self.rate_limit: RateLimit | None = None
+        self.budget = RateBudget(fraction=budget_fraction)
         self._token = token
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._rng = rng if rng is not None else random.Random()
@@ -182,10 +185,12 @@ class Transport:
         idempotent: bool | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
+        free: bool = False,
     ) -> Response:
         """Send `method path` (with `{name}` fields filled from `ids`) and return the answer.
 
         `idempotent` defaults to True for GET only; read-only POSTs (bulk get) pass True.
+        `free` marks calls the platform does not count against the rate limit.
         Raises `ApiError` subclasses, `TransportError`, or `ClientClosedError`.
         """
         if self._closed:
@@ -199,6 +204,7 @@ class Transport:
             headers=headers,
             idempotent=method == "GET" if idempotent is None else idempotent,
             timeout=None if timeout is None else Timeout.of(timeout).to_httpx(),
+            free=free,
         )
         with anyio.CancelScope() as scope:
             self._inflight.add(scope)
@@ -283,6 +289,13 @@ class Transport:
         rate_limit = rate_limit_from_headers(response.headers)
         if rate_limit is not None:
             self.rate_limit = rate_limit
+            self.budget.observe(
+                rate_limit.limit,
+                rate_limit.remaining,
+                rate_limit.reset.timestamp(),
+                self._clock.time(),
+                counted=not send.free,
+            )
         logger.debug(
             "%s %s -> %d in %.1f ms [request id %s, rate limit %s]",
             method,
@@ -349,6 +362,7 @@ class _Send:
     headers: Mapping[str, str] | None
     idempotent: bool
     timeout: httpx.Timeout | None
+    free: bool
 
 
 def _describe(exc: httpx.RequestError) -> str:

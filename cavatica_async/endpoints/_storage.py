@@ -11,6 +11,7 @@ from cavatica_async.models import BulkItem, ExportJob, ImportJob
 from cavatica_async.pages import Pager
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
+from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import Transport
 
 J = TypeVar("J", ExportJob, ImportJob)
@@ -42,14 +43,19 @@ class StorageJobs(Generic[J]):
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    async def get(self, job_id: str) -> J:
+    async def get(self, job_id: str, *, retry: RetryPolicy | None = None) -> J:
         """The job with this id (`NotFoundError` if the platform does not know it)."""
         response = await self._transport.request(
-            "GET", self.path + "/{job_id}", ids={"job_id": check_id(job_id, f"{self.noun} id")}
+            "GET",
+            self.path + "/{job_id}",
+            ids={"job_id": check_id(job_id, f"{self.noun} id")},
+            retry=retry,
         )
         return structure(response.json(), self.model, what=f"GET {self.path}/{job_id} answer")
 
-    async def bulk_get(self, ids: Sequence[str]) -> list[BulkItem[J]]:
+    async def bulk_get(
+        self, ids: Sequence[str], *, retry: RetryPolicy | None = None
+    ) -> list[BulkItem[J]]:
         """One `BulkItem` per id, in order, in calls of at most 100 ids (unknown ids: errors)."""
         checked = check_ids(ids, f"{self.noun} id")
         return await bulk_post(
@@ -59,6 +65,7 @@ class StorageJobs(Generic[J]):
             checked,
             self.model,
             idempotent=True,
+            retry=retry,
         )
 
     async def wait(

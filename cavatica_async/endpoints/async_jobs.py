@@ -16,6 +16,7 @@ from cavatica_async.models import AsyncFileJob
 from cavatica_async.pages import Pager
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
+from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import Transport
 
 
@@ -39,17 +40,17 @@ class AsyncJobs:
             raise TypeError(f"expected a sequence of file ids, got one string {files!r}")
         return await self._start("delete", [{"file": check_id(f, "file id")} for f in files])
 
-    async def get_copy(self, job_id: str) -> AsyncFileJob:
+    async def get_copy(self, job_id: str, *, retry: RetryPolicy | None = None) -> AsyncFileJob:
         """The copy job with this id."""
-        return await self._get("copy", job_id)
+        return await self._get("copy", job_id, retry)
 
-    async def get_move(self, job_id: str) -> AsyncFileJob:
+    async def get_move(self, job_id: str, *, retry: RetryPolicy | None = None) -> AsyncFileJob:
         """The move job with this id."""
-        return await self._get("move", job_id)
+        return await self._get("move", job_id, retry)
 
-    async def get_delete(self, job_id: str) -> AsyncFileJob:
+    async def get_delete(self, job_id: str, *, retry: RetryPolicy | None = None) -> AsyncFileJob:
         """The delete job with this id."""
-        return await self._get("delete", job_id)
+        return await self._get("delete", job_id, retry)
 
     async def wait_copy(
         self,
@@ -86,9 +87,11 @@ class AsyncJobs:
             self._transport, f"/async/files/{operation}", items, AsyncFileJob, what=operation
         )
 
-    async def _get(self, operation: str, job_id: str) -> AsyncFileJob:
+    async def _get(
+        self, operation: str, job_id: str, retry: RetryPolicy | None = None
+    ) -> AsyncFileJob:
         response = await self._transport.request(
-            "GET", f"/async/files/{operation}/{{job_id}}", ids={"job_id": job_id}
+            "GET", f"/async/files/{operation}/{{job_id}}", ids={"job_id": job_id}, retry=retry
         )
         return structure(
             response.json(), AsyncFileJob, what=f"GET /async/files/{operation}/{job_id} answer"

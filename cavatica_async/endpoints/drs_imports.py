@@ -14,6 +14,7 @@ from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import DrsImportJob
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
+from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import Transport
 
 
@@ -48,10 +49,10 @@ class DrsImports:
             extra=extra,
         )
 
-    async def get(self, import_id: str) -> DrsImportJob:
+    async def get(self, import_id: str, *, retry: RetryPolicy | None = None) -> DrsImportJob:
         """The DRS import job with this id, with one `result` item per finished URI."""
         response = await self._transport.request(
-            "GET", "/bulk/drs/imports/{import_id}", ids={"import_id": import_id}
+            "GET", "/bulk/drs/imports/{import_id}", ids={"import_id": import_id}, retry=retry
         )
         return structure(
             response.json(), DrsImportJob, what=f"GET /bulk/drs/imports/{import_id} answer"
