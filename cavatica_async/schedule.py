@@ -1,0 +1,106 @@
+"""Which watched job to poll next: per-kind due-time heaps, no task per job."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+
+import attrs
+
+from cavatica_async.events import JobKind, State
+from cavatica_async.polling import PollPolicy
+
+
+@attrs.define(slots=True)
+class Watched:
+    """One job being watched; a few hundred bytes, so 100k of them fit in tens of MB."""
+
+    kind: JobKind
+    job_id: str
+    state: State | None = None
+    interval: float | None = None  # un-jittered poll interval, grown while nothing changes
+    due: float = 0.0
+    seq: int = 0  # which heap entry is current; older entries are skipped
+    failures: int = 0  # consecutive failed polls
+    in_flight: bool = False
+
+
+class Schedule:
+    """Due times of watched jobs: `next_due` is the most overdue; `take` fills a batch."""
+
+    def __init__(self, policy: PollPolicy) -> None:
+        self.policy = policy
+        self._jobs: dict[JobKind, dict[str, Watched]] = {kind: {} for kind in JobKind}
+        self._heaps: dict[JobKind, list[tuple[float, int, str]]] = {kind: [] for kind in JobKind}
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return sum(len(jobs) for jobs in self._jobs.values())
+
+    def __iter__(self) -> Iterator[Watched]:
+        for jobs in self._jobs.values():
+            yield from jobs.values()
+
+    def get(self, kind: JobKind, job_id: str) -> Watched | None:
+        """The watched job, if it is watched."""
+        return self._jobs[kind].get(job_id)
+
+    def add(self, kind: JobKind, job_id: str, state: State | None, now: float) -> Watched:
+        """Watch a job, due at once (its first poll tells its state)."""
+        watched = Watched(kind, job_id, state)
+        self._jobs[kind][job_id] = watched
+        self._push(watched, now)
+        return watched
+
+    def remove(self, watched: Watched) -> None:
+        """Stop watching; its heap entries go stale and are skipped."""
+        self._jobs[watched.kind].pop(watched.job_id, None)
+
+    def next_due(self) -> tuple[float, JobKind] | None:
+        """The earliest due time over all kinds, and its kind."""
+        best: tuple[float, JobKind] | None = None
+        for kind in JobKind:
+            top = self._top(kind)
+            if top is not None and (best is None or top < best[0]):
+                best = (top, kind)
+        return best
+
+    def take(self, kind: JobKind, now: float, limit: int, horizon: float) -> list[Watched]:
+        """Up to `limit` jobs of `kind`: those due, then those due within `horizon` riding along."""
+        heap, batch = self._heaps[kind], list[Watched]()
+        while len(batch) < limit:
+            top = self._top(kind)
+            if top is None or top > now + horizon:
+                break
+            _, _, job_id = heapq.heappop(heap)
+            watched = self._jobs[kind][job_id]
+            watched.in_flight = True
+            batch.append(watched)
+        return batch
+
+    def polled(self, watched: Watched, now: float, changed: bool, rand: float) -> None:
+        """Schedule the next poll after a successful one: reset on change, else grow."""
+        watched.in_flight, watched.failures = False, 0
+        watched.interval = self.policy.grow(watched.interval, changed)
+        self._push(watched, now + self.policy.spread(watched.interval, rand))
+
+    def retry(self, watched: Watched, at: float) -> None:
+        """Schedule the next poll after a failed one."""
+        watched.in_flight = False
+        watched.failures += 1
+        self._push(watched, at)
+
+    def _push(self, watched: Watched, due: float) -> None:
+        self._seq += 1
+        watched.due, watched.seq = due, self._seq
+        heapq.heappush(self._heaps[watched.kind], (due, self._seq, watched.job_id))
+
+    def _top(self, kind: JobKind) -> float | None:
+        heap, jobs = self._heaps[kind], self._jobs[kind]
+        while heap:
+            due, seq, job_id = heap[0]
+            watched = jobs.get(job_id)
+            if watched is not None and watched.seq == seq and not watched.in_flight:
+                return due
+            heapq.heappop(heap)  # stale: removed, rescheduled or in flight
+        return None
