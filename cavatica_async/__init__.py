@@ -1,6 +1,7 @@
 """Async client and job watcher for CAVATICA / Seven Bridges asynchronous file jobs."""
 
 from cavatica_async._version import __version__
+from cavatica_async.budget import RateBudget
 from cavatica_async.client import CavaticaClient
 from cavatica_async.clock import Clock, SystemClock
 from cavatica_async.config import PLATFORMS, Config, CredentialsPermissionWarning, resolve_config
@@ -24,6 +25,7 @@ from cavatica_async.errors import (
     UnauthorizedError,
     WaitTimeoutError,
 )
+from cavatica_async.events import JobEvent, JobKind
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.models import (
     ApiErrorInfo,
@@ -44,6 +46,7 @@ from cavatica_async.models import (
 from cavatica_async.polling import PollPolicy
 from cavatica_async.retry import NO_RETRY, RetryAttempt, RetryPolicy
 from cavatica_async.transport import Timeout
+from cavatica_async.watcher import JobWatcher, WatcherStats
 
 __all__ = [
     "NO_RETRY",
@@ -77,11 +80,15 @@ __all__ = [
     "ImportJob",
     "ImportRequest",
     "ImportState",
+    "JobEvent",
+    "JobKind",
+    "JobWatcher",
     "MaintenanceError",
     "NotFoundError",
     "Page",
     "PartialStartError",
     "PollPolicy",
+    "RateBudget",
     "RateLimit",
     "RateLimitError",
     "RetryAttempt",
@@ -93,6 +100,7 @@ __all__ = [
     "TransportTimeoutError",
     "UnauthorizedError",
     "WaitTimeoutError",
+    "WatcherStats",
     "__version__",
     "resolve_config",
 ]

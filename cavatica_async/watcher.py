@@ -1,0 +1,391 @@
+"""`JobWatcher`: watch many jobs of every kind inside the rate budget, yielding each transition.
+
+One scheduler task and a few pollers share a due-time schedule (no task per job). Exports and
+imports are read 100 at a time through bulk get; the other kinds one GET each. Every request
+waits for the client-wide rate budget. A poll never retries inside the transport: a failed poll
+is simply scheduled again, and a 429 or a maintenance answer pauses all polling.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any
+
+import anyio
+import attrs
+from anyio.abc import TaskGroup
+
+from cavatica_async._logging import logger
+from cavatica_async.client import CavaticaClient
+from cavatica_async.errors import (
+    ApiError,
+    CavaticaError,
+    ForbiddenError,
+    MaintenanceError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    UnauthorizedError,
+)
+from cavatica_async.events import Job, JobEvent, JobKind, State
+from cavatica_async.models import (
+    ApiErrorInfo,
+    AsyncJobState,
+    BulkItem,
+    DrsImportState,
+    ExportState,
+    ImportState,
+)
+from cavatica_async.paths import check_id
+from cavatica_async.polling import PollPolicy
+from cavatica_async.retry import NO_RETRY
+from cavatica_async.schedule import Schedule, Watched
+
+BULK_SIZE = 100  # ids per bulk get (the platform's bulk limit)
+SNAPSHOT_VERSION = 1
+STATES: dict[JobKind, type[State]] = {
+    JobKind.EXPORT: ExportState,
+    JobKind.IMPORT: ImportState,
+    JobKind.DRS_IMPORT: DrsImportState,
+    JobKind.COPY: AsyncJobState,
+    JobKind.MOVE: AsyncJobState,
+    JobKind.DELETE: AsyncJobState,
+}
+
+
+@attrs.define
+class WatcherStats:
+    """What the watcher has done so far."""
+
+    requests: Counter[JobKind] = attrs.Factory(Counter)  # poll requests sent, by kind
+    batches: int = 0  # bulk get requests
+    jobs_polled: int = 0  # job observations asked for
+    events: int = 0  # events delivered
+    failures: int = 0  # polls that failed and were scheduled again
+    rate_limited: int = 0  # 429 answers
+    maintenance: int = 0  # maintenance answers
+    budget_wait: float = 0.0  # seconds spent waiting for the rate budget
+
+
+class JobWatcher:
+    """Watches jobs of every kind and yields a `JobEvent` for each state change it sees.
+
+    `async with JobWatcher(client) as watcher:` then `watcher.add(kind, id)` and
+    `async for event in watcher:`. Iteration ends when every watched job has reached a final
+    state (or was reported unknown), unless `keep_open=True`. `resume=` takes a `snapshot()`.
+    """
+
+    def __init__(
+        self,
+        client: CavaticaClient,
+        *,
+        policy: PollPolicy | None = None,
+        keep_open: bool = False,
+        concurrency: int = 4,
+        buffer: int = 1024,
+        resume: Mapping[str, Any] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client = client
+        self._budget = client.transport.budget
+        self._clock = client.transport.clock
+        self._policy = policy if policy is not None else PollPolicy()
+        self._schedule = Schedule(self._policy)
+        self._keep_open = keep_open
+        self._slots = anyio.Semaphore(concurrency)
+        self._rng = rng if rng is not None else random.Random()
+        self._send, self._receive = anyio.create_memory_object_stream[JobEvent](buffer)
+        self._reported: dict[JobKind, dict[str, tuple[str | None, bool]]] = {k: {} for k in JobKind}
+        self._wake = anyio.Event()  # the scheduler's: something to do may have appeared
+        self._consumer_wake = anyio.Event()  # the iterator's: an event or the end may be there
+        self._fatal: CavaticaError | None = None
+        self._group: TaskGroup | None = None
+        self.stats = WatcherStats()
+        if resume is not None:
+            self._resume(resume)
+
+    async def __aenter__(self) -> JobWatcher:
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        group.start_soon(self._run)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        group, self._group = self._group, None
+        try:
+            if group is not None:
+                group.cancel_scope.cancel()
+                return await group.__aexit__(exc_type, exc, tb)
+            return None
+        finally:
+            self._send.close()
+            self._receive.close()
+
+    # --- what callers use ---------------------------------------------------------------------
+
+    def add(self, kind: JobKind | str, job_id: str) -> None:
+        """Watch a job (again adding one already watched or reported final does nothing)."""
+        kind = JobKind(kind)
+        check_id(job_id, f"{kind} job id")
+        if self._schedule.get(kind, job_id) is not None or job_id in self._reported[kind]:
+            return
+        self._reported[kind][job_id] = (None, False)
+        self._schedule.add(kind, job_id, None, float("-inf"))
+        self._wake.set()
+
+    def add_many(self, jobs: Iterable[tuple[JobKind | str, str]]) -> None:
+        """Watch many `(kind, id)` pairs."""
+        for kind, job_id in jobs:
+            self.add(kind, job_id)
+
+    def remove(self, kind: JobKind | str, job_id: str) -> None:
+        """Stop watching a job; nothing more is reported about it."""
+        kind = JobKind(kind)
+        watched = self._schedule.get(kind, job_id)
+        if watched is not None:
+            self._schedule.remove(watched)
+        self._reported[kind].pop(job_id, None)
+        self._consumer_wake.set()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The last reported state of every job, JSON-ready, for `JobWatcher(resume=...)`."""
+        jobs = [
+            {"kind": kind.value, "id": job_id, "state": state, "final": final}
+            for kind, reported in self._reported.items()
+            for job_id, (state, final) in reported.items()
+        ]
+        return {"version": SNAPSHOT_VERSION, "jobs": jobs}
+
+    def __aiter__(self) -> JobWatcher:
+        return self
+
+    async def __anext__(self) -> JobEvent:
+        while True:
+            try:
+                event = self._receive.receive_nowait()
+            except anyio.WouldBlock:
+                # Events already seen are delivered first; then a fatal error ends the watch.
+                if self._fatal is not None:
+                    raise self._fatal from None
+                if not self._keep_open and len(self._schedule) == 0:
+                    raise StopAsyncIteration from None
+                self._consumer_wake = anyio.Event()
+                await self._consumer_wake.wait()
+                continue
+            except anyio.EndOfStream:
+                raise StopAsyncIteration from None
+            if event.job_id in self._reported[event.kind]:
+                state = None if event.current is None else str(event.current)
+                self._reported[event.kind][event.job_id] = (state, event.terminal)
+            self.stats.events += 1
+            return event
+
+    # --- the scheduler ------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            await self._client.get_rate_limit()  # free: start with the budget known
+        except (UnauthorizedError, ForbiddenError) as error:
+            self._fail(error)
+            return
+        except CavaticaError as error:
+            logger.info("watcher: could not read the rate limit first (%s)", error)
+        while self._fatal is None:
+            await self._slots.acquire()  # released by the poll it is given to
+            kind, batch = await self._next_batch()
+            self._budget.sent(self._clock.time())
+            assert self._group is not None
+            self._group.start_soon(self._poll, kind, batch)
+
+    async def _next_batch(self) -> tuple[JobKind, list[Watched]]:
+        """Wait until a job is due and the budget allows a request; take its batch."""
+        while True:
+            now = anyio.current_time()
+            upcoming = self._schedule.next_due()
+            if upcoming is None:
+                await self._sleep(None)
+                continue
+            due, kind = upcoming
+            if due > now:
+                await self._sleep(due - now)
+                continue
+            wait = self._budget.wait(self._clock.time())
+            if wait > 0:
+                await self._sleep(wait)
+                self.stats.budget_wait += anyio.current_time() - now
+                continue
+            # The most overdue job goes first; jobs of its kind due within the longest
+            # interval ride along in the same bulk call for free.
+            size = BULK_SIZE if kind.bulk else 1
+            batch = self._schedule.take(kind, now, size, self._policy.maximum)
+            if batch:
+                return kind, batch
+
+    async def _sleep(self, timeout: float | None) -> None:
+        with anyio.move_on_after(timeout if timeout is not None else float("inf")):
+            await self._wake.wait()
+        self._wake = anyio.Event()
+
+    async def _poll(self, kind: JobKind, batch: list[Watched]) -> None:
+        self.stats.requests[kind] += 1
+        self.stats.jobs_polled += len(batch)
+        try:
+            if kind.bulk:
+                self.stats.batches += 1
+                await self._poll_bulk(kind, batch)
+            else:
+                await self._poll_one(kind, batch[0])
+        finally:
+            self._budget.done()
+            self._slots.release()
+            self._wake.set()
+
+    async def _poll_bulk(self, kind: JobKind, batch: list[Watched]) -> None:
+        group = self._client.exports if kind is JobKind.EXPORT else self._client.imports
+        try:
+            items: list[BulkItem[Any]] = await group.bulk_get(
+                [w.job_id for w in batch], retry=NO_RETRY
+            )
+        except CavaticaError as error:
+            await self._failed(batch, error)
+            return
+        for watched, item in zip(batch, items, strict=True):
+            if item.resource is not None:
+                await self._observed(watched, item.resource)
+            elif item.error is not None and _is_permanent(item.error.status):
+                await self._unknown(watched, item.error)
+            else:
+                self._schedule.retry(watched, anyio.current_time() + self._backoff(watched))
+
+    async def _poll_one(self, kind: JobKind, watched: Watched) -> None:
+        try:
+            job = await self._getter(kind)(watched.job_id)
+        except NotFoundError as error:
+            await self._unknown(watched, _info(error))
+        except ApiError as error:
+            if _is_permanent(error.status) and error.status not in (401, 403):
+                await self._unknown(watched, _info(error))
+            else:
+                await self._failed([watched], error)
+        except CavaticaError as error:
+            await self._failed([watched], error)
+        else:
+            await self._observed(watched, job)
+
+    def _getter(self, kind: JobKind) -> Callable[[str], Awaitable[Job]]:
+        client = self._client
+        getters: dict[JobKind, Callable[..., Awaitable[Job]]] = {
+            JobKind.DRS_IMPORT: client.drs_imports.get,
+            JobKind.COPY: client.async_jobs.get_copy,
+            JobKind.MOVE: client.async_jobs.get_move,
+            JobKind.DELETE: client.async_jobs.get_delete,
+        }
+        getter = getters[kind]
+        return lambda job_id: getter(job_id, retry=NO_RETRY)
+
+    # --- outcomes -----------------------------------------------------------------------------
+
+    async def _observed(self, watched: Watched, job: Job) -> None:
+        if self._schedule.get(watched.kind, watched.job_id) is not watched:
+            return  # removed while being polled
+        state = job.state
+        changed = watched.state != state
+        if changed:
+            await self._emit(
+                JobEvent(watched.kind, watched.job_id, watched.state, state, job, self._now())
+            )
+        watched.state = state
+        if state.is_terminal:
+            self._schedule.remove(watched)
+            self._consumer_wake.set()
+        else:
+            self._schedule.polled(watched, anyio.current_time(), changed, self._rng.random())
+
+    async def _unknown(self, watched: Watched, error: ApiErrorInfo) -> None:
+        if self._schedule.get(watched.kind, watched.job_id) is not watched:
+            return
+        event = JobEvent(
+            watched.kind, watched.job_id, watched.state, None, None, self._now(), error
+        )
+        await self._emit(event)
+        self._schedule.remove(watched)
+        self._consumer_wake.set()
+
+    async def _failed(self, batch: list[Watched], error: CavaticaError) -> None:
+        if isinstance(error, (UnauthorizedError, ForbiddenError)):
+            self._fail(error)
+            return
+        wall = self._clock.time()
+        if isinstance(error, RateLimitError):
+            self.stats.rate_limited += 1
+            until = error.retry_at.timestamp() if error.retry_at else wall + self._policy.initial
+            self._budget.pause(until + self._rng.random())
+        elif isinstance(error, MaintenanceError):
+            # Everyone waits; one poll after the pause probes whether maintenance is over.
+            self.stats.maintenance += 1
+            self._budget.pause(wall + self._backoff(max(batch, key=lambda w: w.failures)))
+        elif (
+            isinstance(error, ApiError)
+            and not isinstance(error, ServerError)
+            and error.status != 408
+        ):
+            self._fail(error)  # a whole bulk call refused: nothing later would go better
+            return
+        self.stats.failures += 1
+        logger.info(
+            "watcher: %d %s job(s) polled again later: %s", len(batch), batch[0].kind, error
+        )
+        now = anyio.current_time()
+        resume_at = now + max(0.0, self._budget.paused_until - wall)
+        for watched in batch:
+            if self._schedule.get(watched.kind, watched.job_id) is watched:
+                self._schedule.retry(watched, max(resume_at, now + self._backoff(watched)))
+
+    def _backoff(self, watched: Watched) -> float:
+        step = min(self._policy.maximum, self._policy.initial * 2.0**watched.failures)
+        return self._policy.spread(step, self._rng.random())
+
+    async def _emit(self, event: JobEvent) -> None:
+        await self._send.send(event)
+        self._consumer_wake.set()
+
+    def _fail(self, error: CavaticaError) -> None:
+        self._fatal = error
+        self._consumer_wake.set()
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock.time(), tz=timezone.utc)
+
+    def _resume(self, snapshot: Mapping[str, Any]) -> None:
+        if snapshot.get("version") != SNAPSHOT_VERSION or not isinstance(
+            snapshot.get("jobs"), list
+        ):
+            raise ValueError(f"not a JobWatcher snapshot (version {SNAPSHOT_VERSION} expected)")
+        for entry in snapshot["jobs"]:
+            kind, job_id = JobKind(entry["kind"]), check_id(entry["id"], "snapshot job id")
+            state, final = entry.get("state"), bool(entry.get("final"))
+            self._reported[kind][job_id] = (state, final)
+            if not final:
+                known = STATES[kind](state) if state is not None else None
+                self._schedule.add(kind, job_id, known, float("-inf"))
+
+
+def _is_permanent(status: int | None) -> bool:
+    # 4xx other than 408 (timeout) and 429 (rate limit) will not go better by asking again.
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+def _info(error: ApiError) -> ApiErrorInfo:
+    return ApiErrorInfo(
+        status=error.status, code=error.code, message=error.message, more_info=error.more_info
+    )
