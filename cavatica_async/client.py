@@ -84,12 +84,16 @@ class CavaticaClient:
         """The rate limit as of the latest response's headers (None before the first answer)."""
         return self._transport.rate_limit
 
-    async def get_rate_limit(self, *, timeout: float | Timeout | None = None) -> RateLimit:
+    async def get_rate_limit(
+        self, *, timeout: float | Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> RateLimit:
         """Ask the platform for the current rate limit; this call is not counted against it.
 
         https://docs.sevenbridges.com/reference/get-your-current-rate-limit-status
         """
-        response = await self._transport.request("GET", "/rate_limit", timeout=timeout, free=True)
+        response = await self._transport.request(
+            "GET", "/rate_limit", timeout=timeout, retry=retry, free=True
+        )
         rate_limit = structure(response.json(), RateLimit, what="GET /rate_limit body")
         self._transport.rate_limit = rate_limit
         self._transport.budget.observe(

@@ -194,7 +194,7 @@ class JobWatcher:
 
     async def _run(self) -> None:
         try:
-            await self._client.get_rate_limit()  # free: start with the budget known
+            await self._client.get_rate_limit(retry=NO_RETRY)  # free: start the budget known
         except (UnauthorizedError, ForbiddenError) as error:
             self._fail(error)
             return
