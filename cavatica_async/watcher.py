@@ -98,7 +98,7 @@ class JobWatcher:
         self._keep_open = keep_open
         self._slots = anyio.Semaphore(concurrency)
         self._rng = rng if rng is not None else random.Random()
-        self._send, self._receive = anyio.create_memory_object_stream[JobEvent](buffer)
+        self._buffer = buffer
         self._reported: dict[JobKind, dict[str, tuple[str | None, bool]]] = {k: {} for k in JobKind}
         self._wake = anyio.Event()  # the scheduler's: something to do may have appeared
         self._consumer_wake = anyio.Event()  # the iterator's: an event or the end may be there
@@ -109,6 +109,8 @@ class JobWatcher:
             self._resume(resume)
 
     async def __aenter__(self) -> JobWatcher:
+        # Streams are made here, not in __init__, so a watcher never entered leaves nothing open.
+        self._send, self._receive = anyio.create_memory_object_stream[JobEvent](self._buffer)
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
@@ -170,6 +172,8 @@ class JobWatcher:
         return self
 
     async def __anext__(self) -> JobEvent:
+        if self._group is None:
+            raise RuntimeError("iterate a JobWatcher inside `async with JobWatcher(client) as w:`")
         while True:
             try:
                 event = self._receive.receive_nowait()
