@@ -179,13 +179,17 @@ def main() -> None:
     print("| client | requests | of which 429 | transitions | terminal (truth) | req/transition |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in report_["results"]:
-        print(
-            f"| {r['client']} | {r['requests']} | {r['requests_429']} | {r['transitions_detected']} "
-            f"| {r['terminal_detected']} ({r['terminal_truth']}) | {r['requests_per_transition']:.3f} |"
-        )
-    print(
-        f"naive / watcher requests per transition: {report_['naive_over_watcher_requests_per_transition']:.0f}x"
-    )
+        cells = [
+            r["client"],
+            r["requests"],
+            r["requests_429"],
+            r["transitions_detected"],
+            f"{r['terminal_detected']} ({r['terminal_truth']})",
+            f"{r['requests_per_transition']:.3f}",
+        ]
+        print("| " + " | ".join(str(cell) for cell in cells) + " |")
+    ratio = report_["naive_over_watcher_requests_per_transition"]
+    print(f"naive / watcher requests per transition: {ratio:.0f}x")
 
 
 if __name__ == "__main__":
