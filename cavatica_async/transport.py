@@ -124,6 +124,8 @@ class Transport:
             headers["X-SBG-Advance-Access"] = "advance"
         self.retry = retry if retry is not None else RetryPolicy()
         self.rate_limit: RateLimit | None = None
+        self.requests_sent = 0  # every attempt, retries included
+        self.rate_limited = 0  # 429 answers received
         self.budget = RateBudget(fraction=budget_fraction)
         self._token = token
         self._clock: Clock = clock if clock is not None else SystemClock()
@@ -273,6 +275,7 @@ class Transport:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s headers=%s", method, url, redact_headers(request.headers.items()))
         started = self._clock.monotonic()
+        self.requests_sent += 1
         try:
             response = await self._client.send(request)
         except httpx.TimeoutException as exc:
@@ -305,6 +308,8 @@ class Transport:
             request_id,
             f"{rate_limit.remaining}/{rate_limit.limit}" if rate_limit else "unknown",
         )
+        if response.status_code == 429:
+            self.rate_limited += 1
         if response.is_success:
             return Response(
                 status=response.status_code,

@@ -127,7 +127,9 @@ class JobWatcher:
         try:
             if group is not None:
                 group.cancel_scope.cancel()
-                return await group.__aexit__(exc_type, exc, tb)
+                # The caller's exception (a fatal 401, say) is not handed to the task group, so
+                # it reaches the caller as itself, not wrapped in an exception group.
+                await group.__aexit__(None, None, None)
             return None
         finally:
             self._send.close()

@@ -1,0 +1,114 @@
+"""The `cavatica-async` command line: `demo`, `watch` and `simulate`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+
+import anyio
+
+from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_USAGE
+from cavatica_async.errors import CavaticaError
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+def _missing(extra: str, exc: ImportError) -> str:
+    return f"this command needs `pip install 'cavatica-async[{extra}]'` ({exc})"
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from cavatica_async.simulator import Simulator, Timing, server
+
+    sim = Simulator(
+        seed=args.seed,
+        token=args.token,
+        speed=args.speed,
+        files_per_project=args.files,
+        rate_limit=args.rate_limit,
+        timing=Timing(failure=args.failure),
+    )
+
+    def ready(base_url: str) -> None:
+        print(f"Simulated CAVATICA API at {base_url} (Ctrl-C to stop)")
+        print(f"export SB_API_ENDPOINT={base_url}")
+        print(f"export SB_AUTH_TOKEN={sim.token}", flush=True)
+
+    server.run(sim.app, args.host, args.port, ready)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    from cavatica_async.cli import demo, watch
+
+    parser = argparse.ArgumentParser(
+        prog="cavatica-async",
+        description="Watch CAVATICA / Seven Bridges asynchronous file jobs.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    shown = commands.add_parser(
+        "demo", help="watch a batch of jobs on the built-in simulator (no token, no network)"
+    )
+    demo.add_arguments(shown)
+    shown.set_defaults(run=partial(_run_async, demo.run))
+
+    watching = commands.add_parser("watch", help="watch jobs on a real platform until they end")
+    watch.add_arguments(watching)
+    watching.set_defaults(run=partial(_run_async, watch.run))
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="serve the built-in platform simulator over HTTP",
+        description="Serve a seeded fake CAVATICA API on 127.0.0.1 until interrupted.",
+    )
+    simulate.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
+    simulate.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    simulate.add_argument("--token", help="auth token to accept (default: a seeded random one)")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of the world and the jobs")
+    simulate.add_argument("--speed", type=float, default=1.0, help="time compression factor")
+    simulate.add_argument("--files", type=int, default=200, help="files per project")
+    simulate.add_argument("--rate-limit", type=int, default=1000, help="requests per window")
+    simulate.add_argument("--failure", type=float, default=0.05, help="job failure probability")
+    simulate.set_defaults(run=_simulate)
+    return parser
+
+
+def _run_async(command: Command, args: argparse.Namespace) -> int:
+    return anyio.run(command, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 jobs failed, 2 usage, 130 Ctrl-C)."""
+    from cavatica_async.cli.watch import UsageError
+
+    try:
+        parser = build_parser()
+    except ImportError as exc:
+        print(f"cavatica-async: {_missing('cli', exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG)
+    try:
+        status: int = args.run(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except ImportError as exc:
+        if args.debug:
+            raise
+        print(f"cavatica-async {args.command}: {_missing('simulator', exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (UsageError, CavaticaError, ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        # One line, never a traceback: the message names what is wrong and where.
+        message = " ".join(str(exc).split())
+        print(f"cavatica-async {args.command}: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    return status
