@@ -207,9 +207,13 @@ async def test_a_bad_token_ends_the_watch() -> None:
     async with CavaticaClient(token="wrong", base_url=sim.base_url, transport=sim.transport()) as c:
         # The error leaves the `async with` as itself, not inside an exception group.
         with pytest.raises(UnauthorizedError):
-            async with JobWatcher(c, policy=FAST) as watcher:
-                watcher.add(JobKind.EXPORT, "e1")
-                await collect(watcher)
+            await watch_one(c, (JobKind.EXPORT, "e1"))
+
+
+async def watch_one(client: CavaticaClient, job: tuple[JobKind, str]) -> list[JobEvent]:
+    async with JobWatcher(client, policy=FAST) as watcher:
+        watcher.add(*job)
+        return await collect(watcher)
 
 
 async def test_jobs_added_while_iterating_are_watched(
