@@ -12,6 +12,7 @@ logger = logging.getLogger("cavatica_async")
 # The auth headers sevenbridges-python masks, plus Authorization, which it forgets (§7.2).
 SENSITIVE_HEADERS = frozenset({"x-sbg-auth-token", "authorization", "x-sbg-session-id"})
 MASK = "***"
+MIN_SECRET = 8
 
 # Loggers whose records may show request data: ours, and the HTTP stack's, which users turn
 # up to DEBUG when debugging. A filter on a logger sees only records logged on that very
@@ -43,10 +44,16 @@ class _Secrets:
         self._counts: Counter[str] = Counter()
 
     def add(self, secret: str) -> None:
+        # Masking a very short string would garble every message that contains its letters;
+        # platform tokens are 32 characters, so anything under 8 is not one.
+        if len(secret) < MIN_SECRET:
+            return
         with self._lock:
             self._counts[secret] += 1
 
     def discard(self, secret: str) -> None:
+        if len(secret) < MIN_SECRET:
+            return
         with self._lock:
             self._counts[secret] -= 1
             if self._counts[secret] <= 0:
