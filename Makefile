@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: test lint typecheck unit demo clean
 
@@ -14,6 +15,10 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[cli,simulator]'
 	@touch $@
 
 lint: $(STAMP)
@@ -29,8 +34,9 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-demo: $(STAMP)
-	@echo "cavatica-async demo: not yet (arrives with the simulator and the watcher)."
+# The watcher on a few hundred jobs of the built-in simulator: no token, no network.
+demo: $(DEMO_STAMP)
+	$(BIN)/cavatica-async demo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
