@@ -114,7 +114,7 @@ class JobWatcher:
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
-        group.start_soon(self._run)
+        group.start_soon(self._run, group)
         return self
 
     async def __aexit__(
@@ -123,7 +123,7 @@ class JobWatcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None:
-        group, self._group = self._group, None
+        group = self._group
         try:
             if group is not None:
                 group.cancel_scope.cancel()
@@ -132,6 +132,7 @@ class JobWatcher:
                 await group.__aexit__(None, None, None)
             return None
         finally:
+            self._group = None
             self._send.close()
             self._receive.close()
 
@@ -198,7 +199,7 @@ class JobWatcher:
 
     # --- the scheduler ------------------------------------------------------------------------
 
-    async def _run(self) -> None:
+    async def _run(self, group: TaskGroup) -> None:
         try:
             await self._client.get_rate_limit(retry=NO_RETRY)  # free: start the budget known
         except (UnauthorizedError, ForbiddenError) as error:
@@ -210,8 +211,7 @@ class JobWatcher:
             await self._slots.acquire()  # released by the poll it is given to
             kind, batch = await self._next_batch()
             self._budget.sent(self._clock.time())
-            assert self._group is not None
-            self._group.start_soon(self._poll, kind, batch)
+            group.start_soon(self._poll, kind, batch)
 
     async def _next_batch(self) -> tuple[JobKind, list[Watched]]:
         """Wait until a job is due and the budget allows a request; take its batch."""
