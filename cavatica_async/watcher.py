@@ -105,6 +105,13 @@ class JobWatcher:
         self._fatal: CavaticaError | None = None
         self._group: TaskGroup | None = None
         self.stats = WatcherStats()
+        # Kinds read one GET per job; exports and imports go through bulk get instead.
+        self._getters: dict[JobKind, Callable[..., Awaitable[Job]]] = {
+            JobKind.DRS_IMPORT: client.drs_imports.get,
+            JobKind.COPY: client.async_jobs.get_copy,
+            JobKind.MOVE: client.async_jobs.get_move,
+            JobKind.DELETE: client.async_jobs.get_delete,
+        }
         if resume is not None:
             self._resume(resume)
 
@@ -275,7 +282,7 @@ class JobWatcher:
 
     async def _poll_one(self, kind: JobKind, watched: Watched) -> None:
         try:
-            job = await self._getter(kind)(watched.job_id)
+            job = await self._getters[kind](watched.job_id, retry=NO_RETRY)
         except NotFoundError as error:
             await self._unknown(watched, _info(error))
         except ApiError as error:
@@ -287,17 +294,6 @@ class JobWatcher:
             await self._failed([watched], error)
         else:
             await self._observed(watched, job)
-
-    def _getter(self, kind: JobKind) -> Callable[[str], Awaitable[Job]]:
-        client = self._client
-        getters: dict[JobKind, Callable[..., Awaitable[Job]]] = {
-            JobKind.DRS_IMPORT: client.drs_imports.get,
-            JobKind.COPY: client.async_jobs.get_copy,
-            JobKind.MOVE: client.async_jobs.get_move,
-            JobKind.DELETE: client.async_jobs.get_delete,
-        }
-        getter = getters[kind]
-        return lambda job_id: getter(job_id, retry=NO_RETRY)
 
     # --- outcomes -----------------------------------------------------------------------------
 
