@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test lint typecheck unit demo clean
+.PHONY: test lint typecheck unit demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -37,6 +37,10 @@ test: lint typecheck unit
 # The watcher on a few hundred jobs of the built-in simulator: no token, no network.
 demo: $(DEMO_STAMP)
 	$(BIN)/cavatica-async demo
+
+# Every workload against every client, side by side (minutes); writes BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,140 @@
+"""The clients compared, each returning what it observed: (kind, job id, state, wall time).
+
+A state of None means the client learned the platform does not know the job. Every client
+records the first time it sees each state of each job; the benchmark scores those observations
+against the simulator's ground truth.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from cavatica_async import (
+    CavaticaClient,
+    CavaticaError,
+    JobKind,
+    JobWatcher,
+    NotFoundError,
+    PollPolicy,
+    RateLimitError,
+)
+from cavatica_async.events import Job
+
+Observation = tuple[str, str, "str | None", float]
+Jobs = list[tuple[str, str]]
+
+
+def scaled(policy: PollPolicy, speed: float) -> PollPolicy:
+    """A poll policy with every interval divided by the time compression."""
+    return PollPolicy(
+        initial=policy.initial / speed,
+        factor=policy.factor,
+        maximum=policy.maximum / speed,
+        jitter=policy.jitter,
+    )
+
+
+async def watcher(
+    base_url: str, token: str, jobs: Jobs, speed: float, fraction: float = 0.8
+) -> list[Observation]:
+    """`JobWatcher` with its default policy (time-compressed) and a budget fraction."""
+    seen: list[Observation] = []
+    client = CavaticaClient(token=token, base_url=base_url, budget_fraction=fraction)
+    async with client, JobWatcher(client, policy=scaled(PollPolicy(), speed)) as watch:
+        watch.add_many((JobKind(kind), job_id) for kind, job_id in jobs)
+        async for event in watch:
+            state = None if event.current is None else str(event.current)
+            seen.append((event.kind.value, event.job_id, state, time.time()))
+    return seen
+
+
+def _getter(client: CavaticaClient, kind: str) -> Callable[[str], Awaitable[Job]]:
+    getters: dict[str, Callable[[str], Awaitable[Job]]] = {
+        "export": client.exports.get,
+        "import": client.imports.get,
+        "drs_import": client.drs_imports.get,
+        "copy": client.async_jobs.get_copy,
+        "move": client.async_jobs.get_move,
+        "delete": client.async_jobs.get_delete,
+    }
+    return getters[kind]
+
+
+async def naive(
+    base_url: str, token: str, jobs: Jobs, speed: float, period: float = 10.0
+) -> list[Observation]:
+    """What users write today: a task per job, one GET every `period` s until final."""
+    seen: list[Observation] = []
+    async with CavaticaClient(token=token, base_url=base_url) as client:
+
+        async def follow(kind: str, job_id: str) -> None:
+            last = None
+            get = _getter(client, kind)
+            while True:
+                try:
+                    job = await get(job_id)
+                except NotFoundError:
+                    seen.append((kind, job_id, None, time.time()))
+                    return
+                except (RateLimitError, CavaticaError):
+                    await anyio.sleep(period / speed)
+                    continue
+                if str(job.state) != last:
+                    last = str(job.state)
+                    seen.append((kind, job_id, last, time.time()))
+                if job.state.is_terminal:
+                    return
+                await anyio.sleep(period / speed)
+
+        async with anyio.create_task_group() as group:
+            for kind, job_id in jobs:
+                group.start_soon(follow, kind, job_id)
+    return seen
+
+
+async def sweep(
+    base_url: str, token: str, jobs: Jobs, speed: float, period: float
+) -> list[Observation]:
+    """A tuned fixed sweep: each active job once per `period` s, bulk when possible, spread out."""
+    seen: list[Observation] = []
+    last: dict[str, str | None] = {}
+    active = {kind: [j for k, j in jobs if k == kind] for kind in {k for k, _ in jobs}}
+    async with CavaticaClient(token=token, base_url=base_url) as client:
+
+        def observe(kind: str, job_id: str, state: str | None) -> bool:
+            """Record a change; True when the job needs no more polling."""
+            if last.get(job_id, "") != state:
+                last[job_id] = state
+                seen.append((kind, job_id, state, time.time()))
+            return state is None or state in ("COMPLETED", "FAILED", "FINISHED")
+
+        while any(active.values()):
+            calls: list[tuple[str, list[str]]] = []
+            for kind, ids in active.items():
+                size = 100 if kind in ("export", "import") else 1
+                calls += [(kind, ids[i : i + size]) for i in range(0, len(ids), size)]
+            spacing = (period / speed) / len(calls)
+            for kind, ids in calls:
+                done: set[str] = set()
+                try:
+                    if kind in ("export", "import"):
+                        group = client.exports if kind == "export" else client.imports
+                        for job_id, item in zip(ids, await group.bulk_get(ids), strict=True):
+                            state = str(item.resource.state) if item.resource else None
+                            if observe(kind, job_id, state):
+                                done.add(job_id)
+                    else:
+                        job = await _getter(client, kind)(ids[0])
+                        if observe(kind, ids[0], str(job.state)):
+                            done.add(ids[0])
+                except NotFoundError:
+                    observe(kind, ids[0], None)
+                    done.add(ids[0])
+                except CavaticaError:
+                    pass  # polled again next sweep
+                active[kind] = [j for j in active[kind] if j not in done]
+                await anyio.sleep(spacing)
+    return seen

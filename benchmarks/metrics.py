@@ -1,0 +1,90 @@
+"""Scoring a run against the simulator's ground truth, and the analytic lower bound.
+
+Definitions (fixed before running; watcher-performance.md §5.3):
+- requests per detected transition: every request the simulator answered during the run (429s
+  and retries included), divided by the transitions the client detected. A detected transition
+  is a job seen in a state it was not seen in before (its first sighting included).
+- detection latency: for each ground-truth transition the client saw, the time from the true
+  change to the client's first observation of the new state, in platform seconds (compressed
+  seconds times the compression factor).
+- completeness: ground-truth final states the client saw, over all ground-truth final states.
+- busiest window: the most requests counted in one rate-limit window (limit: 1000).
+- the lower bound (§4): one sweep costs S = ceil(E/100) + D + C requests; at a budget fraction f
+  of R = 1000/300 requests per second the minimum uniform period is T_min = S / (f R), a change
+  is seen T_min/2 after it on average and T_min at worst.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+FINAL = ("COMPLETED", "FAILED", "FINISHED")
+RATE = 1000 / 300  # the platform's requests per second
+
+
+def analytic(jobs: list[tuple[str, str]], fraction: float = 0.8) -> dict[str, float]:
+    """S, T_min and the mean latency floor for the initial active set."""
+    bulk = sum(1 for kind, _ in jobs if kind in ("export", "import"))
+    single = len(jobs) - bulk
+    sweep = math.ceil(bulk / 100) + single
+    t_min = sweep / (fraction * RATE)
+    return {"sweep_requests": sweep, "t_min_s": t_min, "mean_latency_floor_s": t_min / 2}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank; NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def score(
+    observations: list[tuple[str, str, str | None, float]],
+    report: dict[str, Any],
+    *,
+    speed: float,
+    t_min: float,
+) -> dict[str, Any]:
+    """The run's figures from what the client saw and what the simulator knows."""
+    first_seen: dict[tuple[str, str], float] = {}
+    for _, job_id, state, at in observations:
+        first_seen.setdefault((job_id, str(state)), at)
+    latencies: list[float] = []
+    finals_true = finals_seen = missed = 0
+    truth_by_job: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for _, job_id, _, current, at in report["truth"]:
+        truth_by_job[job_id].append((current, at))
+    for job_id, states in truth_by_job.items():
+        for current, at in states:
+            seen = first_seen.get((job_id, current))
+            if current in FINAL:
+                finals_true += 1
+                finals_seen += seen is not None
+            if seen is None:
+                missed += 1
+            else:
+                latencies.append(max(0.0, seen - at) * speed)
+    requests = sum(n for _, path, _, n in report["counts"] if path != "/rate_limit")
+    rejected = sum(n for _, _, status, n in report["counts"] if status == 429)
+    detected = len(observations)
+    p99 = percentile(latencies, 0.99)
+    return {
+        "requests": requests,
+        "requests_429": rejected,
+        "transitions_detected": detected,
+        "transitions_true": sum(len(s) for s in truth_by_job.values()),
+        "transitions_missed": missed,
+        "requests_per_transition": requests / detected if detected else math.inf,
+        "latency_p50_s": percentile(latencies, 0.5),
+        "latency_p95_s": percentile(latencies, 0.95),
+        "latency_p99_s": p99,
+        "latency_max_s": max(latencies) if latencies else math.nan,
+        "p99_over_t_min": p99 / t_min if t_min else math.nan,
+        "completeness": finals_seen / finals_true if finals_true else 1.0,
+        "busiest_window": max(
+            (used + rejected for _, used, rejected in report["windows"]), default=0
+        ),
+    }

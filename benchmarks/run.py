@@ -1,0 +1,159 @@
+"""`make bench`: every workload against every client, side by side; writes JSON and BENCHMARKS.md.
+
+Each case starts the simulator in its own process (`benchmarks.simproc`) with the workload's
+jobs and a fresh rate window, runs one client in this process over real loopback HTTP, then
+reads the simulator's ground truth and counters. Time runs `speed` times faster than on the
+platform for every case alike: job state durations, the 5-minute window and every client's
+intervals are divided by it; latencies are reported back in platform seconds.
+
+    python -m benchmarks.run            # the full suite
+    python -m benchmarks.run --quick    # a small smoke run (CI): checks the output's form only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+from benchmarks import clients
+from benchmarks.metrics import analytic, score
+
+HERE = Path(__file__).parent
+TIMING = {"median": 60.0, "sigma": 0.6, "failure": 0.05}
+
+Client = Callable[[str, str, list[tuple[str, str]], float], Awaitable[list[Any]]]
+
+
+def workloads(quick: bool) -> dict[str, dict[str, Any]]:
+    """The workloads (watcher-performance.md §5.2), smaller with --quick."""
+    scale = 20 if quick else 1
+    return {
+        "A": {
+            "title": f"{10_000 // scale:,} exports",
+            "mix": {"export": 10_000 // scale},
+        },
+    }
+
+
+def cases(workload: str, jobs: list[tuple[str, str]], quick: bool) -> dict[str, Client]:
+    """The clients run on a workload: the watcher at several budgets, and the baselines."""
+    t_min = analytic(jobs)["t_min_s"]
+    chosen: dict[str, Client] = {"watcher (f=0.8, default)": clients.watcher}
+    if not quick:
+        chosen["watcher (f=0.5)"] = partial(clients.watcher, fraction=0.5)
+        chosen["watcher (f=0.95)"] = partial(clients.watcher, fraction=0.95)
+    chosen["naive async: GET per job every 10 s"] = clients.naive
+    periods = [t_min] if quick else [t_min, 2.5, 5.0, 10.0, 20.0, 40.0]
+    for period in periods:
+        name = f"fixed bulk sweep every {period:.1f} s" + (" (= T_min)" if period == t_min else "")
+        chosen[name] = partial(clients.sweep, period=period)
+    return chosen
+
+
+def run_case(config: dict[str, Any], client: Client, speed: float) -> dict[str, Any]:
+    """One client against a fresh simulator process."""
+    with tempfile.TemporaryDirectory() as folder:
+        config_path = Path(folder) / "config.json"
+        config_path.write_text(json.dumps(config))
+        process = subprocess.Popen(  # noqa: S603 (our own module, our own arguments)
+            [sys.executable, "-m", "benchmarks.simproc", str(config_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HERE.parent,
+        )
+        try:
+            assert process.stdout is not None
+            ready = json.loads(process.stdout.readline())
+            jobs = [tuple(pair) for pair in json.loads((Path(folder) / "jobs.json").read_text())]
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            started = time.monotonic()
+            observations = anyio.run(client, ready["base_url"], ready["token"], jobs, speed)
+            elapsed = time.monotonic() - started
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            root = ready["base_url"].removesuffix("/v2")
+            report = httpx.get(f"{root}/__bench/report", timeout=60).json()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    bound = analytic(jobs)
+    figures = score(observations, report, speed=speed, t_min=bound["t_min_s"])
+    figures["client_cpu_s_per_1000_observations"] = 1000 * cpu / max(1, len(observations))
+    figures["elapsed_compressed_s"] = elapsed
+    return figures
+
+
+def versions() -> dict[str, str]:
+    """The machine, Python and package versions the figures were measured with."""
+    packages = [
+        "cavatica-async",
+        "httpx",
+        "httpcore",
+        "anyio",
+        "attrs",
+        "cattrs",
+        "sniffio",
+        "starlette",
+        "uvicorn",
+    ]
+    found = {name: metadata.version(name) for name in packages}
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or "unknown",
+        "system": platform.platform(),
+        **found,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small smoke run for CI")
+    parser.add_argument("--speed", type=float, default=100.0, help="time compression factor")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "bench.json")
+    parser.add_argument("--markdown", type=Path, default=HERE.parent / "BENCHMARKS.md")
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "speed": args.speed,
+        "seed": args.seed,
+        "quick": args.quick,
+        "versions": versions(),
+        "workloads": {},
+    }
+    for name, workload in workloads(args.quick).items():
+        config = {"seed": args.seed, "speed": args.speed, "timing": TIMING, **workload}
+        probe_jobs = [(kind, "x") for kind, count in workload["mix"].items() for _ in range(count)]
+        entry: dict[str, Any] = {
+            "title": workload["title"],
+            "bound": analytic(probe_jobs),
+            "runs": {},
+        }
+        for label, client in cases(name, probe_jobs, args.quick).items():
+            print(f"workload {name}: {label} ...", flush=True)
+            entry["runs"][label] = run_case(config, client, args.speed)
+        results["workloads"][name] = entry
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    from benchmarks.report import write_markdown
+
+    write_markdown(results, args.markdown)
+    print(f"wrote {args.out} and {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()

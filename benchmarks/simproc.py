@@ -1,0 +1,111 @@
+"""The simulator in a process of its own, loaded with one workload's jobs, for the benchmarks.
+
+Run by `benchmarks.run`, never by hand: `python -m benchmarks.simproc CONFIG_JSON`. It creates the
+workload's jobs through the simulator's own API in-process, resets the rate limit and counters
+so setup costs nothing, writes the job list to `jobs.json` next to the config, serves on a free
+127.0.0.1 port and prints one JSON line `{"base_url", "token"}` when ready. `GET
+/__bench/report` returns the ground truth, the answer counts and each rate window's tally.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cavatica_async.simulator import Simulator, Timing, server
+from cavatica_async.simulator.ratelimit import FixedWindow
+
+
+async def create_jobs(sim: Simulator, mix: dict[str, int]) -> list[list[str]]:
+    """Start the workload's jobs through the API, as a user would; return [kind, id] pairs."""
+    jobs: list[list[str]] = []
+    project, other = "rfranklin/project-1", "rfranklin/project-2"
+    ours = [f.id for f in sim.world.children(project, None) if f.type == "file"]
+    theirs = [f.id for f in sim.world.children(other, None) if f.type == "file"]
+    async with httpx.AsyncClient(
+        transport=sim.transport(), base_url=sim.base_url, headers={"X-SBG-Auth-Token": sim.token}
+    ) as http:
+        exports = ours[: mix.get("export", 0)]
+        for start in range(0, len(exports), 100):
+            items = [
+                {
+                    "source": {"file": f},
+                    "destination": {"volume": "rfranklin/output", "location": f"b/{f}"},
+                }
+                for f in exports[start : start + 100]
+            ]
+            answer = await http.post(
+                "/bulk/storage/exports/create?copy_only=true", json={"items": items}
+            )
+            jobs += [
+                ["export", i["resource"]["id"]] for i in answer.json()["items"] if "resource" in i
+            ]
+        for n in range(mix.get("drs_import", 0)):
+            item = {"drs_uri": f"drs://drs.example.org/b{n}", "project": project}
+            answer = await http.post("/bulk/drs/imports/create", json={"items": [item]})
+            jobs.append(["drs_import", answer.json()["id"]])
+        for n in range(mix.get("copy", 0)):
+            item = {"file": theirs[n % len(theirs)], "project": project}
+            answer = await http.post("/async/files/copy", json={"items": [item]})
+            jobs.append(["copy", answer.json()["id"]])
+    return jobs
+
+
+def main() -> None:
+    config_path = Path(sys.argv[1])
+    config: dict[str, Any] = json.loads(config_path.read_text())
+    mix: dict[str, int] = config["mix"]
+    sim = Simulator(
+        seed=config["seed"],
+        speed=config["speed"],
+        files_per_project=max(mix.get("export", 0), mix.get("copy", 0)) + 10,
+        reset_in_ms=True,
+        timing=Timing(**config["timing"]),
+        external_usage=config.get("external_usage", 0),
+    )
+    jobs = anyio.run(create_jobs, sim, mix)
+    # Setup is free: a fresh window, fresh counters, an optional pre-spent budget.
+    sim.limiter = FixedWindow(sim.limiter.limit, sim.limiter.seconds, sim.limiter.external)
+    sim.limiter.hit(sim.clock.now())  # open the first window now...
+    sim.limiter.windows[0].used = config.get("prespent", 0)  # ...with what is already spent
+    sim.pipeline.counts.clear()
+    unknown = config.get("unknown", 0)
+    jobs += [["export", f"unknownExport{n:06d}"] for n in range(unknown)]
+    (config_path.parent / "jobs.json").write_text(json.dumps(jobs))
+    for at, seconds in config.get("maintenance", []):
+        threading.Timer(at / sim.speed, sim.maintenance, (seconds,)).start()
+    sim.faults.error_rate = config.get("error_rate", 0.0)
+
+    async def report(request: Request) -> JSONResponse:
+        truth = [[t.kind, t.job_id, t.previous, t.current, t.at] for t in sim.ground_truth()]
+        counts = [[m, p, s, n] for (m, p, s), n in sim.request_counts().items()]
+        windows = [[w.start, w.used, w.rejected] for w in sim.limiter.windows]
+        return JSONResponse(
+            {
+                "truth": truth,
+                "counts": counts,
+                "windows": windows,
+                "limit": sim.limiter.limit,
+                "external": sim.limiter.external,
+            }
+        )
+
+    sim.app.router.routes.append(Route("/__bench/report", report))
+
+    def ready(base_url: str) -> None:
+        print(json.dumps({"base_url": base_url, "token": sim.token}), flush=True)
+
+    server.run(sim.app, "127.0.0.1", 0, ready)
+
+
+if __name__ == "__main__":
+    main()
