@@ -1,4 +1,4 @@
-"""The clients compared, each returning what it observed: (kind, job id, state, wall time).
+"""The clients compared, each appending what it observes to `seen`: (kind, id, state, wall time).
 
 A state of None means the client learned the platform does not know the job. Every client
 records the first time it sees each state of each job; the benchmark scores those observations
@@ -38,17 +38,20 @@ def scaled(policy: PollPolicy, speed: float) -> PollPolicy:
 
 
 async def watcher(
-    base_url: str, token: str, jobs: Jobs, speed: float, fraction: float = 0.8
-) -> list[Observation]:
+    base_url: str,
+    token: str,
+    jobs: Jobs,
+    speed: float,
+    seen: list[Observation],
+    fraction: float = 0.8,
+) -> None:
     """`JobWatcher` with its default policy (time-compressed) and a budget fraction."""
-    seen: list[Observation] = []
     client = CavaticaClient(token=token, base_url=base_url, budget_fraction=fraction)
     async with client, JobWatcher(client, policy=scaled(PollPolicy(), speed)) as watch:
         watch.add_many((JobKind(kind), job_id) for kind, job_id in jobs)
         async for event in watch:
             state = None if event.current is None else str(event.current)
             seen.append((event.kind.value, event.job_id, state, time.time()))
-    return seen
 
 
 def _getter(client: CavaticaClient, kind: str) -> Callable[[str], Awaitable[Job]]:
@@ -63,11 +66,22 @@ def _getter(client: CavaticaClient, kind: str) -> Callable[[str], Awaitable[Job]
     return getters[kind]
 
 
+# The naive loop's requests in flight at once. Without a bound, 10,000 tasks queue inside
+# httpcore's connection pool, whose bookkeeping grows with the queue and burns a whole core; with
+# it they wait in anyio's limiter instead (sevenbridges-python bounds its threads to 100 alike).
+NAIVE_IN_FLIGHT = 10
+
+
 async def naive(
-    base_url: str, token: str, jobs: Jobs, speed: float, period: float = 10.0
-) -> list[Observation]:
+    base_url: str,
+    token: str,
+    jobs: Jobs,
+    speed: float,
+    seen: list[Observation],
+    period: float = 10.0,
+) -> None:
     """What users write today: a task per job, one GET every `period` s until final."""
-    seen: list[Observation] = []
+    in_flight = anyio.CapacityLimiter(NAIVE_IN_FLIGHT)
     async with CavaticaClient(token=token, base_url=base_url) as client:
 
         async def follow(kind: str, job_id: str) -> None:
@@ -75,7 +89,8 @@ async def naive(
             get = _getter(client, kind)
             while True:
                 try:
-                    job = await get(job_id)
+                    async with in_flight:
+                        job = await get(job_id)
                 except NotFoundError:
                     seen.append((kind, job_id, None, time.time()))
                     return
@@ -92,14 +107,12 @@ async def naive(
         async with anyio.create_task_group() as group:
             for kind, job_id in jobs:
                 group.start_soon(follow, kind, job_id)
-    return seen
 
 
 async def sweep(
-    base_url: str, token: str, jobs: Jobs, speed: float, period: float
-) -> list[Observation]:
+    base_url: str, token: str, jobs: Jobs, speed: float, seen: list[Observation], period: float
+) -> None:
     """A tuned fixed sweep: each active job once per `period` s, bulk when possible, spread out."""
-    seen: list[Observation] = []
     last: dict[str, str | None] = {}
     active = {kind: [j for k, j in jobs if k == kind] for kind in {k for k, _ in jobs}}
     async with CavaticaClient(token=token, base_url=base_url) as client:
@@ -137,4 +150,3 @@ async def sweep(
                     pass  # polled again next sweep
                 active[kind] = [j for j in active[kind] if j not in done]
                 await anyio.sleep(spacing)
-    return seen

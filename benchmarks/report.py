@@ -115,7 +115,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         f"on {date.today().isoformat()}; raw figures in `benchmarks/results/bench.json`. Definitions: "
         "`benchmarks/metrics.py`. Every case runs the simulator in its own process over loopback HTTP, "
         f"seed {results['seed']}, time compressed {results['speed']:g}x for every client alike (latencies "
-        "are in platform seconds); states last a median 60 s (log-normal, sigma 0.6), 5% of jobs fail, "
+        "are in platform seconds); states last a median 30 s (log-normal, sigma 0.6), 5% of jobs fail, "
         "and the rate limit is the platform's 1000 requests per 5 minutes.",
         "",
         f"Machine: {v['processor']} ({v['machine']}), {v['system']}; Python {v['python']}; "
