@@ -112,41 +112,50 @@ async def naive(
 async def sweep(
     base_url: str, token: str, jobs: Jobs, speed: float, seen: list[Observation], period: float
 ) -> None:
-    """A tuned fixed sweep: each active job once per `period` s, bulk when possible, spread out."""
+    """A tuned fixed sweep: each active job once per `period` s, bulk when possible, spread out.
+
+    Requests start on a fixed timetable (several may be in flight), so the sweep keeps its
+    period even when one answer takes longer than the gap between two requests.
+    """
     last: dict[str, str | None] = {}
     active = {kind: [j for k, j in jobs if k == kind] for kind in {k for k, _ in jobs}}
+    in_flight = anyio.CapacityLimiter(NAIVE_IN_FLIGHT)
     async with CavaticaClient(token=token, base_url=base_url) as client:
 
-        def observe(kind: str, job_id: str, state: str | None) -> bool:
-            """Record a change; True when the job needs no more polling."""
+        def observe(kind: str, job_id: str, state: str | None) -> None:
             if last.get(job_id, "") != state:
                 last[job_id] = state
                 seen.append((kind, job_id, state, time.time()))
-            return state is None or state in ("COMPLETED", "FAILED", "FINISHED")
+            if state is None or state in ("COMPLETED", "FAILED", "FINISHED"):
+                finished.add(job_id)
 
+        async def poll(kind: str, ids: list[str]) -> None:
+            async with in_flight:
+                try:
+                    if kind in ("export", "import"):
+                        group = client.exports if kind == "export" else client.imports
+                        for job_id, item in zip(ids, await group.bulk_get(ids), strict=True):
+                            observe(
+                                kind, job_id, str(item.resource.state) if item.resource else None
+                            )
+                    else:
+                        job = await _getter(client, kind)(ids[0])
+                        observe(kind, ids[0], str(job.state))
+                except NotFoundError:
+                    observe(kind, ids[0], None)
+                except CavaticaError:
+                    pass  # polled again next sweep
+
+        finished: set[str] = set()
         while any(active.values()):
             calls: list[tuple[str, list[str]]] = []
             for kind, ids in active.items():
                 size = 100 if kind in ("export", "import") else 1
                 calls += [(kind, ids[i : i + size]) for i in range(0, len(ids), size)]
-            spacing = (period / speed) / len(calls)
-            for kind, ids in calls:
-                done: set[str] = set()
-                try:
-                    if kind in ("export", "import"):
-                        group = client.exports if kind == "export" else client.imports
-                        for job_id, item in zip(ids, await group.bulk_get(ids), strict=True):
-                            state = str(item.resource.state) if item.resource else None
-                            if observe(kind, job_id, state):
-                                done.add(job_id)
-                    else:
-                        job = await _getter(client, kind)(ids[0])
-                        if observe(kind, ids[0], str(job.state)):
-                            done.add(ids[0])
-                except NotFoundError:
-                    observe(kind, ids[0], None)
-                    done.add(ids[0])
-                except CavaticaError:
-                    pass  # polled again next sweep
-                active[kind] = [j for j in active[kind] if j not in done]
-                await anyio.sleep(spacing)
+            begun = anyio.current_time()
+            async with anyio.create_task_group() as group:
+                for index, (kind, ids) in enumerate(calls):
+                    await anyio.sleep_until(begun + index * (period / speed) / len(calls))
+                    group.start_soon(poll, kind, ids)
+                await anyio.sleep_until(begun + period / speed)
+            active = {kind: [j for j in ids if j not in finished] for kind, ids in active.items()}
