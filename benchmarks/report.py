@@ -119,20 +119,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "and the rate limit is the platform's 1000 requests per 5 minutes.",
         "",
         f"Machine: {v['processor']} ({v['machine']}), {v['system']}; Python {v['python']}; "
-        + ", ".join(
-            f"{k} {v[k]}"
-            for k in (
-                "cavatica-async",
-                "httpx",
-                "httpcore",
-                "anyio",
-                "attrs",
-                "cattrs",
-                "sniffio",
-                "starlette",
-                "uvicorn",
-            )
-        )
+        + ", ".join(f"{name} {version}" for name, version in v["packages"].items())
         + ".",
         "",
     ]

@@ -110,26 +110,16 @@ async def bounded(
         await client(base_url, token, jobs, speed, seen)
 
 
-def versions() -> dict[str, str]:
+def versions() -> dict[str, Any]:
     """The machine, Python and package versions the figures were measured with."""
-    packages = [
-        "cavatica-async",
-        "httpx",
-        "httpcore",
-        "anyio",
-        "attrs",
-        "cattrs",
-        "sniffio",
-        "starlette",
-        "uvicorn",
-    ]
-    found = {name: metadata.version(name) for name in packages}
+    packages = ["cavatica-async", "httpx", "httpcore", "anyio", "attrs", "cattrs", "sniffio"]
+    packages += ["starlette", "uvicorn"]
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),
         "processor": platform.processor() or "unknown",
         "system": platform.platform(),
-        **found,
+        "packages": {name: metadata.version(name) for name in packages},
     }
 
 
