@@ -69,7 +69,7 @@ def _getter(client: CavaticaClient, kind: str) -> Callable[[str], Awaitable[Job]
 # The naive loop's requests in flight at once. Without a bound, 10,000 tasks queue inside
 # httpcore's connection pool, whose bookkeeping grows with the queue and burns a whole core; with
 # it they wait in anyio's limiter instead (sevenbridges-python bounds its threads to 100 alike).
-NAIVE_IN_FLIGHT = 10
+NAIVE_IN_FLIGHT = 100
 
 
 async def naive(
@@ -82,7 +82,8 @@ async def naive(
 ) -> None:
     """What users write today: a task per job, one GET every `period` s until final."""
     in_flight = anyio.CapacityLimiter(NAIVE_IN_FLIGHT)
-    async with CavaticaClient(token=token, base_url=base_url) as client:
+    client = CavaticaClient(token=token, base_url=base_url, max_connections=NAIVE_IN_FLIGHT)
+    async with client:
 
         async def follow(kind: str, job_id: str) -> None:
             last = None
