@@ -77,7 +77,7 @@ def _targets(results: dict[str, Any]) -> list[str]:
         ),
         ("A: zero 429s caused by the watcher", f"{rejected}", rejected == 0),
         (
-            "A: watcher not dominated by any fixed sweep (2.5-40 s, T_min)",
+            "A: watcher not dominated by any fixed sweep (5-40 s, T_min)",
             "dominated by: " + (", ".join(dominated) or "none"),
             not dominated,
         ),
