@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from cavatica_async.errors import DecodeError
 from cavatica_async.models import OpenEnum, RateLimit
 
 T = TypeVar("T")
+_FRACTION = re.compile(r"\.(\d+)")
 
 converter = cattrs.Converter()
 
@@ -22,8 +24,7 @@ def parse_timestamp(value: object) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and not _is_number(value):
-        # datetime.fromisoformat before 3.11 rejects the "Z" suffix the platform sends.
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(_iso_for_python310(value))
     elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
         seconds = float(value)
         if not math.isfinite(seconds):
@@ -36,6 +37,17 @@ def parse_timestamp(value: object) -> datetime:
     else:
         raise TypeError(f"expected a timestamp, got {type(value).__name__}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _iso_for_python310(text: str) -> str:
+    # Before 3.11, fromisoformat rejects the "Z" suffix the platform sends, and fractions of
+    # other than 3 or 6 digits: normalise both.
+    text = text.strip().replace("Z", "+00:00")
+    fraction = _FRACTION.search(text)
+    if fraction:
+        digits = (fraction.group(1) + "000000")[:6]
+        text = f"{text[: fraction.start()]}.{digits}{text[fraction.end() :]}"
+    return text
 
 
 def parse_int(value: object) -> int:

@@ -16,6 +16,7 @@ from cavatica_async.models import RateLimit
     [
         ("2026-11-22T10:00:00Z", datetime(2026, 11, 22, 10, tzinfo=timezone.utc)),
         ("2026-11-22T10:00:00.5+00:00", datetime(2026, 11, 22, 10, 0, 0, 500000, timezone.utc)),
+        ("2026-11-22T10:00:00.123456789Z", datetime(2026, 11, 22, 10, 0, 0, 123456, timezone.utc)),
         (
             "2026-11-22T12:00:00+02:00",
             datetime(2026, 11, 22, 12, tzinfo=timezone(timedelta(hours=2))),
