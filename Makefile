@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test lint typecheck unit demo bench clean
+.PHONY: test test-oldest lint typecheck unit demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -33,6 +33,11 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -W error
 
 test: lint typecheck unit
+
+# The whole suite again on the oldest supported Python (3.10), in a venv of its own.
+OLDEST ?= python3.10
+test-oldest:
+	$(MAKE) unit PYTHON=$(OLDEST) VENV=.venv-oldest
 
 # The watcher on a few hundred jobs of the built-in simulator: no token, no network.
 demo: $(DEMO_STAMP)
