@@ -30,6 +30,7 @@ import anyio
 import httpx
 
 from benchmarks import clients
+from benchmarks.idle import run_size
 from benchmarks.metrics import analytic, score
 
 HERE = Path(__file__).parent
@@ -139,8 +140,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small smoke run for CI")
     parser.add_argument("--speed", type=float, help="time compression (default per workload)")
     parser.add_argument("--seed", type=int, default=1)
-    # A alone takes ~9 minutes on 2 cores; B, C and D ~5 minutes more each.
-    parser.add_argument("--workloads", default="A", help="comma-separated, e.g. A,B,C,D")
+    # A alone takes ~9 minutes on 2 cores; B, C and D ~5 minutes more each; E ~4 minutes.
+    parser.add_argument("--workloads", default="A,E", help="comma-separated, e.g. A,B,C,D,E")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "bench.json")
     parser.add_argument("--markdown", type=Path, default=HERE.parent / "BENCHMARKS.md")
     args = parser.parse_args()
@@ -151,8 +152,9 @@ def main() -> None:
         "workloads": {},
     }
     chosen = workloads(args.quick, args.speed)
-    for name in [w.strip().upper() for w in args.workloads.split(",")]:
-        if name not in chosen:
+    wanted = [w.strip().upper() for w in args.workloads.split(",")]
+    for name in wanted:
+        if name not in chosen and name != "E":
             parser.error(f"unknown workload {name!r}; known: {', '.join(chosen)}")
     for name, workload in chosen.items():
         if not args.quick and name not in args.workloads.upper():
@@ -169,6 +171,11 @@ def main() -> None:
             print(f"workload {name}: {label} ...", flush=True)
             entry["runs"][label] = run_case(config, client, workload["speed"])
         results["workloads"][name] = entry
+    if "E" in wanted and not args.quick:
+        results["idle"] = []
+        for size in (1_000, 10_000, 100_000):
+            print(f"workload E: {size:,} idle watched jobs ...", flush=True)
+            results["idle"].append(run_size(size, seconds=60.0, seed=args.seed))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     from benchmarks.report import write_markdown

@@ -67,7 +67,8 @@ def main() -> None:
     sim = Simulator(
         seed=config["seed"],
         speed=config["speed"],
-        files_per_project=max(mix.get("export", 0), mix.get("copy", 0)) + 10,
+        # Every tenth file sits in a folder, so the project root holds 90% of them.
+        files_per_project=int(max(mix.get("export", 0), mix.get("copy", 0)) / 0.9) + 10,
         reset_in_ms=True,
         timing=Timing(**config["timing"]),
         external_usage=config.get("external_usage", 0),

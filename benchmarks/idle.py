@@ -1,0 +1,145 @@
+"""Workload E: idle-but-watched jobs at the real rate: memory, CPU and event-loop lag.
+
+For each size, the simulator (own process) holds that many exports whose states last far longer
+than the run, and a fresh client process watches them at the platform's real pace (no time
+compression) for `--seconds`, measuring:
+- RSS growth per 10,000 watched jobs: resident memory after adding the jobs and watching,
+  minus before adding them (/proc/self/status VmRSS);
+- CPU: the client process's user+system seconds over the watching period, as a share of one
+  core, and per 1000 job observations;
+- event-loop lag: a probe sleeping 100 ms in a loop; the overshoot's p99.
+
+Run: python -m benchmarks.idle --jobs 10000 --seconds 60 (the client role is internal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from benchmarks.metrics import percentile
+
+HERE = Path(__file__).parent
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+async def watch_idle(
+    base_url: str, token: str, jobs: list[list[str]], seconds: float
+) -> dict[str, Any]:
+    """The client role: watch `jobs` for `seconds`, measuring memory, CPU and loop lag."""
+    from cavatica_async import CavaticaClient, JobKind, JobWatcher
+
+    lags: list[float] = []
+    observations = 0
+    async with CavaticaClient(token=token, base_url=base_url) as client:
+        before = rss_bytes()
+        watcher = JobWatcher(client)
+        watcher.add_many((JobKind(kind), job_id) for kind, job_id in jobs)
+
+        async def probe() -> None:
+            while True:
+                started = anyio.current_time()
+                await anyio.sleep(0.1)
+                lags.append(anyio.current_time() - started - 0.1)
+
+        cpu_start = resource.getrusage(resource.RUSAGE_SELF)
+        wall_start = time.monotonic()
+        async with watcher, anyio.create_task_group() as group:
+            group.start_soon(probe)
+            with anyio.move_on_after(seconds):
+                async for _ in watcher:
+                    pass
+            group.cancel_scope.cancel()
+        wall = time.monotonic() - wall_start
+        cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+        after = rss_bytes()
+        observations = watcher.stats.jobs_polled
+        requests = sum(watcher.stats.requests.values())
+    cpu = (cpu_end.ru_utime - cpu_start.ru_utime) + (cpu_end.ru_stime - cpu_start.ru_stime)
+    return {
+        "jobs": len(jobs),
+        "rss_growth_bytes": after - before,
+        "rss_per_10k_jobs_mb": (after - before) / len(jobs) * 10_000 / 2**20,
+        "cpu_share_of_a_core": cpu / wall,
+        "cpu_s_per_1000_observations": 1000 * cpu / max(1, observations),
+        "observations": observations,
+        "requests": requests,
+        "loop_lag_p99_ms": 1000 * percentile(lags, 0.99),
+        "seconds": wall,
+    }
+
+
+def run_size(jobs: int, seconds: float, seed: int = 1) -> dict[str, Any]:
+    """One size: a simulator process with `jobs` idle exports, then a client process."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = {
+            "seed": seed,
+            "speed": 1.0,
+            "mix": {"export": jobs},
+            "timing": {"median": 10**6, "sigma": 0.1, "failure": 0.0},
+        }
+        config_path = Path(folder) / "config.json"
+        config_path.write_text(json.dumps(config))
+        sim = subprocess.Popen(  # noqa: S603 (our own module)
+            [sys.executable, "-m", "benchmarks.simproc", str(config_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HERE.parent,
+        )
+        try:
+            assert sim.stdout is not None
+            ready = json.loads(sim.stdout.readline())
+            client = subprocess.run(  # noqa: S603 (our own module)
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.idle",
+                    "--client",
+                    ready["base_url"],
+                    ready["token"],
+                    str(Path(folder) / "jobs.json"),
+                    str(seconds),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=HERE.parent,
+                check=True,
+            )
+            return json.loads(client.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+        finally:
+            sim.terminate()
+            sim.wait(timeout=30)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+        base_url, token, jobs_path, seconds = sys.argv[2:6]
+        jobs = json.loads(Path(jobs_path).read_text())
+        print(json.dumps(anyio.run(watch_idle, base_url, token, jobs, float(seconds))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, action="append", help="sizes (default 1k, 10k, 100k)")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    for size in args.jobs or [1_000, 10_000, 100_000]:
+        print(json.dumps(run_size(size, args.seconds)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
