@@ -19,7 +19,6 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import anyio
 
 from benchmarks.metrics import percentile
+from benchmarks.simproc import running
 
 HERE = Path(__file__).parent
 
@@ -87,44 +87,30 @@ async def watch_idle(
 
 def run_size(jobs: int, seconds: float, seed: int = 1) -> dict[str, Any]:
     """One size: a simulator process with `jobs` idle exports, then a client process."""
-    with tempfile.TemporaryDirectory() as folder:
-        config = {
-            "seed": seed,
-            "speed": 1.0,
-            "mix": {"export": jobs},
-            "timing": {"median": 10**6, "sigma": 0.1, "failure": 0.0},
-        }
-        config_path = Path(folder) / "config.json"
-        config_path.write_text(json.dumps(config))
-        sim = subprocess.Popen(  # noqa: S603 (our own module)
-            [sys.executable, "-m", "benchmarks.simproc", str(config_path)],
-            stdout=subprocess.PIPE,
+    config = {
+        "seed": seed,
+        "speed": 1.0,
+        "mix": {"export": jobs},
+        "timing": {"median": 10**6, "sigma": 0.1, "failure": 0.0},
+    }
+    with running(config) as (ready, jobs_file):
+        client = subprocess.run(  # noqa: S603 (our own module)
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.idle",
+                "--client",
+                ready["base_url"],
+                ready["token"],
+                str(jobs_file),
+                str(seconds),
+            ],
+            capture_output=True,
             text=True,
             cwd=HERE.parent,
+            check=True,
         )
-        try:
-            assert sim.stdout is not None
-            ready = json.loads(sim.stdout.readline())
-            client = subprocess.run(  # noqa: S603 (our own module)
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.idle",
-                    "--client",
-                    ready["base_url"],
-                    ready["token"],
-                    str(Path(folder) / "jobs.json"),
-                    str(seconds),
-                ],
-                capture_output=True,
-                text=True,
-                cwd=HERE.parent,
-                check=True,
-            )
-            return json.loads(client.stdout.splitlines()[-1])  # type: ignore[no-any-return]
-        finally:
-            sim.terminate()
-            sim.wait(timeout=30)
+        return json.loads(client.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main() -> None:

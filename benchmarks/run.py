@@ -16,9 +16,6 @@ import argparse
 import json
 import platform
 import resource
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -32,6 +29,7 @@ import httpx
 from benchmarks import clients
 from benchmarks.idle import run_size
 from benchmarks.metrics import analytic, score
+from benchmarks.simproc import running
 
 HERE = Path(__file__).parent
 # Dwell is an assumption (watcher-performance.md §5.5): log-normal, median 30 s, 5% failures.
@@ -82,30 +80,16 @@ def cases(workload: str, jobs: list[tuple[str, str]], quick: bool) -> dict[str, 
 
 def run_case(config: dict[str, Any], client: Client, speed: float) -> dict[str, Any]:
     """One client against a fresh simulator process."""
-    with tempfile.TemporaryDirectory() as folder:
-        config_path = Path(folder) / "config.json"
-        config_path.write_text(json.dumps(config))
-        process = subprocess.Popen(  # noqa: S603 (our own module, our own arguments)
-            [sys.executable, "-m", "benchmarks.simproc", str(config_path)],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=HERE.parent,
-        )
-        try:
-            assert process.stdout is not None
-            ready = json.loads(process.stdout.readline())
-            jobs = [tuple(pair) for pair in json.loads((Path(folder) / "jobs.json").read_text())]
-            before = resource.getrusage(resource.RUSAGE_SELF)
-            started = time.monotonic()
-            observations: list[Any] = []
-            anyio.run(bounded, client, ready["base_url"], ready["token"], jobs, speed, observations)
-            elapsed = time.monotonic() - started
-            after = resource.getrusage(resource.RUSAGE_SELF)
-            root = ready["base_url"].removesuffix("/v2")
-            report = httpx.get(f"{root}/__bench/report", timeout=60).json()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with running(config) as (ready, jobs_file):
+        jobs = [tuple(pair) for pair in json.loads(jobs_file.read_text())]
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.monotonic()
+        observations: list[Any] = []
+        anyio.run(bounded, client, ready["base_url"], ready["token"], jobs, speed, observations)
+        elapsed = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        root = ready["base_url"].removesuffix("/v2")
+        report = httpx.get(f"{root}/__bench/report", timeout=60).json()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     bound = analytic(jobs)
     figures = score(observations, report, speed=speed, t_min=bound["t_min_s"])

@@ -10,8 +10,12 @@ so setup costs nothing, writes the job list to `jobs.json` next to the config, s
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,27 @@ async def create_jobs(sim: Simulator, mix: dict[str, int]) -> list[list[str]]:
             answer = await http.post("/async/files/copy", json={"items": [item]})
             jobs.append(["copy", answer.json()["id"]])
     return jobs
+
+
+@contextmanager
+def running(config: dict[str, Any]) -> Iterator[tuple[dict[str, str], Path]]:
+    """This module in a process of its own with `config`: its ready line and its jobs file."""
+    with tempfile.TemporaryDirectory() as folder:
+        config_path = Path(folder) / "config.json"
+        config_path.write_text(json.dumps(config))
+        process = subprocess.Popen(  # noqa: S603 (our own module, our own arguments)
+            [sys.executable, "-m", "benchmarks.simproc", str(config_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        try:
+            assert process.stdout is not None
+            ready: dict[str, str] = json.loads(process.stdout.readline())
+            yield ready, Path(folder) / "jobs.json"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def main() -> None:
