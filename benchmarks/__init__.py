@@ -1,0 +1,1 @@
+"""Benchmarks of cavatica-async against its baselines (`make bench`)."""
