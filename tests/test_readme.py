@@ -18,7 +18,14 @@ from typing import Any
 import anyio
 import pytest
 
-from cavatica_async import CavaticaClient, CopyItem, ExportRequest, JobEvent, JobKind
+from cavatica_async import (
+    CavaticaClient,
+    CopyItem,
+    ExportRequest,
+    JobEvent,
+    JobKind,
+    SystemClock,
+)
 from cavatica_async.cli import build_parser
 from cavatica_async.config import resolve_config
 from cavatica_async.simulator import Simulator, Timing
@@ -30,18 +37,8 @@ PYTHON = [code for language, code in BLOCKS if language == "python"]
 SPEED = 200
 
 
-class FastClock:
+class FastClock(SystemClock):
     """Real wall time, sleeps SPEED times shorter: waits with default intervals stay quick."""
-
-    def time(self) -> float:
-        import time
-
-        return time.time()
-
-    def monotonic(self) -> float:
-        import time
-
-        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds / SPEED)

@@ -19,7 +19,7 @@ from cavatica_async.simulator.http import (
     json_body,
     paginate,
 )
-from cavatica_async.simulator.jobs import SimJob, draw_timeline
+from cavatica_async.simulator.jobs import SimJob
 from cavatica_async.simulator.world import SimFile, iso
 
 if TYPE_CHECKING:
@@ -78,16 +78,11 @@ def _copy_tree(
 
 async def _start(sim: Simulator, request: Request, operation: str) -> Response:
     items = bulk_list(await json_body(request), "items")
-    now = sim.clock.now()
     outcomes = [_plan(sim, operation, item) for item in items]
-    job = SimJob(
-        kind=operation,
-        id=sim.async_job_id(),
-        timeline=draw_timeline(
-            operation, now, sim.timing_for(operation), sim.rng, sim.speed, failed=False
-        ),
-        fields={"type": operation.upper()},
-        items=[(file_id, error) for file_id, error, _ in outcomes],
+    job = sim.item_job(
+        operation,
+        [(file_id, error) for file_id, error, _ in outcomes],
+        {"type": operation.upper()},
     )
 
     def finish() -> None:

@@ -17,7 +17,7 @@ from cavatica_async.simulator.http import (
     error_body,
     json_body,
 )
-from cavatica_async.simulator.jobs import SimJob, draw_timeline
+from cavatica_async.simulator.jobs import SimJob
 from cavatica_async.simulator.world import iso
 
 if TYPE_CHECKING:
@@ -55,17 +55,8 @@ async def _create(sim: Simulator, request: Request) -> Response:
     if conflict not in CONFLICT_RESOLUTIONS:
         raise HttpError(400, 90000, f"conflict_resolution must be one of {CONFLICT_RESOLUTIONS}.")
     tags = body.get("tags") or []
-    now = sim.clock.now()
     outcomes = [_item(sim, item, conflict) for item in items]
-    job = SimJob(
-        kind="drs_import",
-        id=sim.async_job_id(),
-        timeline=draw_timeline(
-            "drs_import", now, sim.timing_for("drs_import"), sim.rng, sim.speed, failed=False
-        ),
-        fields={},
-        items=[(file_id, error) for file_id, error, _ in outcomes],
-    )
+    job = sim.item_job("drs_import", [(file_id, error) for file_id, error, _ in outcomes], {})
 
     def finish() -> None:
         world, at = sim.world, job.timeline[-1][1]

@@ -15,7 +15,7 @@ from cavatica_async.simulator import api_async, api_discovery, api_drs, api_stor
 from cavatica_async.simulator.clock import SimClock, WallClock
 from cavatica_async.simulator.faults import Faults
 from cavatica_async.simulator.http import HttpError, Pipeline
-from cavatica_async.simulator.jobs import JobBook, Transition
+from cavatica_async.simulator.jobs import JobBook, SimJob, Transition, draw_timeline
 from cavatica_async.simulator.ratelimit import FixedWindow
 from cavatica_async.simulator.timing import Timing
 from cavatica_async.simulator.world import World
@@ -117,6 +117,23 @@ class Simulator:
     def async_job_id(self) -> str:
         """An 18-digit numeric id, like copy and DRS job ids in the docs."""
         return str(self.rng.randrange(10**17, 10**18))
+
+    def item_job(
+        self,
+        kind: str,
+        items: list[tuple[str | None, dict[str, Any] | None]],
+        fields: dict[str, Any],
+    ) -> SimJob:
+        """A DRS or async file job: it always walks to FINISHED; its items carry the failures."""
+        return SimJob(
+            kind=kind,
+            id=self.async_job_id(),
+            timeline=draw_timeline(
+                kind, self.clock.now(), self.timing_for(kind), self.rng, self.speed, failed=False
+            ),
+            fields=fields,
+            items=items,
+        )
 
     def destination(self, target: Mapping[str, Any]) -> tuple[str, str | None]:
         """(project, parent folder) named by a `project` or `parent` field: exactly one."""
