@@ -8,7 +8,10 @@ Definitions (fixed before running; watcher-performance.md §5.3):
   change to the client's first observation of the new state, in platform seconds (compressed
   seconds times the compression factor).
 - completeness: ground-truth final states the client saw, over all ground-truth final states.
-- busiest window: the most requests counted in one rate-limit window (limit: 1000).
+- unknown ids reported: ids the platform does not know that the client reported as such, over
+  the ids given that the platform does not know (workload F).
+- busiest window: the most requests counted in one rate-limit window (limit: 1000), 429s and
+  the external consumer's share (workload F) included.
 - the lower bound (§4): one sweep costs S = ceil(E/100) + D + C requests; at a budget fraction f
   of R = 1000/300 requests per second the minimum uniform period is T_min = S / (f R), a change
   is seen T_min/2 after it on average and T_min at worst.
@@ -67,6 +70,7 @@ def score(
                 missed += 1
             else:
                 latencies.append(max(0.0, seen - at) * speed)
+    unknown_seen = {(kind, job_id) for kind, job_id, state, _ in observations if state is None}
     requests = sum(n for _, path, _, n in report["counts"] if path != "/rate_limit")
     rejected = sum(n for _, _, status, n in report["counts"] if status == 429)
     detected = len(observations)
@@ -84,7 +88,8 @@ def score(
         "latency_max_s": max(latencies) if latencies else math.nan,
         "p99_over_t_min": p99 / t_min if t_min else math.nan,
         "completeness": finals_seen / finals_true if finals_true else 1.0,
-        "busiest_window": max(
-            (used + rejected for _, used, rejected in report["windows"]), default=0
-        ),
+        "unknown_ids": report.get("unknown", 0),
+        "unknown_reported": len(unknown_seen),
+        "busiest_window": report.get("external", 0)
+        + max((used + rejected for _, used, rejected in report["windows"]), default=0),
     }

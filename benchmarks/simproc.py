@@ -64,6 +64,17 @@ async def create_jobs(sim: Simulator, mix: dict[str, int]) -> list[list[str]]:
     return jobs
 
 
+def unknown_ids(mix: dict[str, int], share: float) -> list[list[str]]:
+    """`share` more ids of each kind, well formed, that the platform does not know."""
+    unknown: list[list[str]] = []
+    for kind, count in mix.items():
+        for n in range(round(share * count)):
+            # Export ids are 32 alphanumerics; async job ids 18 digits (the docs' examples).
+            job_id = f"unknown{n:025d}" if kind == "export" else str(999 * 10**15 + n)
+            unknown.append([kind, job_id])
+    return unknown
+
+
 @contextmanager
 def running(config: dict[str, Any]) -> Iterator[tuple[dict[str, str], Path]]:
     """This module in a process of its own with `config`: its ready line and its jobs file."""
@@ -94,7 +105,6 @@ def main() -> None:
         speed=config["speed"],
         # Every tenth file sits in a folder, so the project root holds 90% of them.
         files_per_project=int(max(mix.get("export", 0), mix.get("copy", 0)) / 0.9) + 10,
-        reset_in_ms=True,
         timing=Timing(**config["timing"]),
         external_usage=config.get("external_usage", 0),
     )
@@ -104,8 +114,8 @@ def main() -> None:
     sim.limiter.hit(sim.clock.now())  # open the first window now...
     sim.limiter.windows[0].used = config.get("prespent", 0)  # ...with what is already spent
     sim.pipeline.counts.clear()
-    unknown = config.get("unknown", 0)
-    jobs += [["export", f"unknownExport{n:06d}"] for n in range(unknown)]
+    unknown = unknown_ids(mix, config.get("unknown", 0.0))
+    jobs += unknown
     (config_path.parent / "jobs.json").write_text(json.dumps(jobs))
     for at, seconds in config.get("maintenance", []):
         threading.Timer(at / sim.speed, sim.maintenance, (seconds,)).start()
@@ -122,6 +132,7 @@ def main() -> None:
                 "windows": windows,
                 "limit": sim.limiter.limit,
                 "external": sim.limiter.external,
+                "unknown": len(unknown),
             }
         )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from urllib.parse import quote
 
 _FORMATTER = string.Formatter()
+# One regex search instead of a Python loop per character: ids are checked on every bulk poll.
+_WHITESPACE = re.compile(r"\s")
 
 
 def check_id(value: object, what: str) -> str:
@@ -20,7 +23,7 @@ def check_id(value: object, what: str) -> str:
         problem = "contains a path separator"
     elif ".." in value:
         problem = "contains '..'"
-    elif any(ch.isspace() for ch in value):
+    elif _WHITESPACE.search(value):
         problem = "contains whitespace"
     elif not value.isprintable():
         problem = "contains control characters"
