@@ -140,16 +140,26 @@ def error_info(error: CavaticaError) -> ApiErrorInfo:
     return ApiErrorInfo(message=str(error))
 
 
-def _items(body: Any, expected: int, model: type[T], what: str) -> list[BulkItem[T]]:
+def raw_items(body: Any, expected: int, what: str) -> list[Any]:
+    """The `items` of a bulk answer, one per input, not yet structured (`DecodeError` if not)."""
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise DecodeError(f"{what} answer has no 'items' list")
     # Bulk answers carry one item per input, in input order (sevenbridges-python bulk.py).
     if len(items) != expected:
         raise DecodeError(f"{what} answered {len(items)} items for {expected} inputs")
+    return items
+
+
+def structure_item(item: Any, model: type[T], what: str) -> BulkItem[T]:
+    """One bulk answer item as a `BulkItem` (`DecodeError` naming the item's id if it cannot)."""
+    return structure(item, BulkItem[model], what=f"{what}{_resource_id(item)}")  # type: ignore[valid-type]
+
+
+def _items(body: Any, expected: int, model: type[T], what: str) -> list[BulkItem[T]]:
     return [
-        structure(item, BulkItem[model], what=f"{what} item {index}{_resource_id(item)}")  # type: ignore[valid-type]
-        for index, item in enumerate(items)
+        structure_item(item, model, f"{what} item {index}")
+        for index, item in enumerate(raw_items(body, expected, what))
     ]
 
 

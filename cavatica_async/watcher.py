@@ -20,6 +20,7 @@ import attrs
 from anyio.abc import TaskGroup
 
 from cavatica_async._logging import logger
+from cavatica_async.bulk import structure_item
 from cavatica_async.client import CavaticaClient
 from cavatica_async.errors import (
     ApiError,
@@ -265,14 +266,22 @@ class JobWatcher:
 
     async def _poll_bulk(self, kind: JobKind, batch: list[Watched]) -> None:
         group = self._client.exports if kind is JobKind.EXPORT else self._client.imports
+        what = f"POST {group.bulk_path}/get item"
         try:
-            items: list[BulkItem[Any]] = await group.bulk_get(
-                [w.job_id for w in batch], retry=NO_RETRY
-            )
+            raw = await group._bulk_get_raw([w.job_id for w in batch], retry=NO_RETRY)
         except CavaticaError as error:
             await self._failed(batch, error)
             return
-        for watched, item in zip(batch, items, strict=True):
+        for index, (watched, answer) in enumerate(zip(batch, raw, strict=True)):
+            # Most polls find the state unchanged: read it first, structure only a change.
+            if watched.state is not None and _raw_state(answer) == watched.state:
+                self._unchanged(watched)
+                continue
+            try:
+                item: BulkItem[Any] = structure_item(answer, group.model, f"{what} {index}")
+            except CavaticaError as error:
+                await self._failed([watched], error)
+                continue
             if item.resource is not None:
                 await self._observed(watched, item.resource)
             elif item.error is not None and _is_permanent(item.error.status):
@@ -312,6 +321,10 @@ class JobWatcher:
             self._consumer_wake.set()
         else:
             self._schedule.polled(watched, anyio.current_time(), changed, self._rng.random())
+
+    def _unchanged(self, watched: Watched) -> None:
+        if self._schedule.get(watched.kind, watched.job_id) is watched:  # not removed meanwhile
+            self._schedule.polled(watched, anyio.current_time(), False, self._rng.random())
 
     async def _unknown(self, watched: Watched, error: ApiErrorInfo) -> None:
         if self._schedule.get(watched.kind, watched.job_id) is not watched:
@@ -380,6 +393,12 @@ class JobWatcher:
             if not final:
                 known = STATES[kind](state) if state is not None else None
                 self._schedule.add(kind, job_id, known, float("-inf"))
+
+
+def _raw_state(answer: Any) -> Any:
+    """The `resource.state` of a bulk answer item as sent, or None."""
+    resource = answer.get("resource") if isinstance(answer, dict) else None
+    return resource.get("state") if isinstance(resource, dict) else None
 
 
 def _is_permanent(status: int | None) -> bool:

@@ -1,0 +1,164 @@
+"""Baselines written with the official synchronous client, sevenbridges-python, as its users do.
+
+`threads`: a thread per job reloading it every 10 s, with the client's `rate_limit_sleeper` and
+`maintenance_sleeper` handlers and its default 100 parallel requests (watcher-performance.md
+§5.4). `bulk`: one loop getting the unfinished exports 100 at a time, then sleeping 10 s (the
+`Net::SB` pattern). Both record observations like `benchmarks.clients`.
+
+The client's sleepers call `time.sleep` until `X-RateLimit-Reset`; while a case runs, their
+module sees a `time` whose sleep ends early, raising `CaseStoppedError`, once the case's deadline
+passes, so every thread is joined before the next case starts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from sevenbridges import Api, AsyncJob, DRSImportBulk, Export
+from sevenbridges.http import error_handlers
+from sevenbridges.http.error_handlers import maintenance_sleeper, rate_limit_sleeper
+
+from benchmarks.clients import Jobs, Observation
+
+FINAL = ("COMPLETED", "FAILED", "FINISHED")
+
+
+class CaseStoppedError(Exception):
+    """The case's deadline passed while a thread slept."""
+
+
+class _StoppableTime:
+    """`time` as the sleepers see it: real time, with sleeps that end when the case stops."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise CaseStoppedError
+
+
+def _api(base_url: str, token: str) -> Api:
+    # debug=True only lets the client talk plain http to the simulator on 127.0.0.1.
+    return Api(
+        url=base_url,
+        token=token,
+        debug=True,
+        error_handlers=[rate_limit_sleeper, maintenance_sleeper],
+    )
+
+
+def _getter(api: Api, kind: str) -> Callable[[str], Any]:
+    getters: dict[str, Callable[[str], Any]] = {
+        "export": lambda job_id: Export.get(job_id, api=api),
+        "drs_import": lambda job_id: DRSImportBulk.bulk_get(job_id, api=api),
+        "copy": lambda job_id: AsyncJob.get_file_copy_job(job_id, api=api),
+    }
+    return getters[kind]
+
+
+async def _run_until_cancelled(work: Callable[[threading.Event], None]) -> None:
+    """Run blocking `work` in a thread until it ends; on cancellation (the deadline) stop it and
+    wait for it, so no thread of this case outlives it."""
+    stop, done = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            work(stop)
+        finally:
+            done.set()
+
+    saved = error_handlers.time
+    error_handlers.time = _StoppableTime(stop)  # type: ignore[assignment]
+    try:
+        await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+    finally:
+        stop.set()
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(done.wait)
+        error_handlers.time = saved
+
+
+async def threads(
+    base_url: str,
+    token: str,
+    jobs: Jobs,
+    speed: float,
+    seen: list[Observation],
+    period: float = 10.0,
+) -> None:
+    """A thread per job: reload it, record a new state, sleep `period` s, until final."""
+    api = _api(base_url, token)
+    lock = threading.Lock()
+
+    def follow(kind: str, job_id: str, stop: threading.Event) -> None:
+        get, last = _getter(api, kind), None
+        try:
+            while not stop.is_set():
+                try:
+                    state = str(get(job_id).state)
+                except CaseStoppedError:
+                    return
+                except Exception as error:  # users' loops give up on a 404 alike
+                    if getattr(error, "status", None) == 404:
+                        with lock:
+                            seen.append((kind, job_id, None, time.time()))
+                        return
+                    state = last
+                if state != last and state is not None:
+                    last = state
+                    with lock:
+                        seen.append((kind, job_id, state, time.time()))
+                if state in FINAL:
+                    return
+                stop.wait(period / speed)
+        except CaseStoppedError:
+            return
+
+    def work(stop: threading.Event) -> None:
+        followers = [threading.Thread(target=follow, args=(*job, stop)) for job in jobs]
+        for thread in followers:
+            thread.start()
+        for thread in followers:
+            thread.join()
+
+    await _run_until_cancelled(work)
+
+
+async def bulk(
+    base_url: str,
+    token: str,
+    jobs: Jobs,
+    speed: float,
+    seen: list[Observation],
+    period: float = 10.0,
+) -> None:
+    """One loop: `Export.bulk_get` the unfinished exports 100 at a time, sleep `period` s."""
+    api = _api(base_url, token)
+    last: dict[str, str | None] = {}
+
+    def work(stop: threading.Event) -> None:
+        active = [job_id for kind, job_id in jobs if kind == "export"]
+        try:
+            while active and not stop.is_set():
+                for start in range(0, len(active), 100):
+                    chunk = active[start : start + 100]
+                    for job_id, record in zip(chunk, Export.bulk_get(chunk, api=api), strict=True):
+                        state = str(record.resource.state) if record.resource else None
+                        if job_id not in last or last[job_id] != state:
+                            last[job_id] = state
+                            seen.append(("export", job_id, state, time.time()))
+                active = [j for j in active if last[j] is not None and last[j] not in FINAL]
+                stop.wait(period / speed)
+        except CaseStoppedError:
+            return
+
+    await _run_until_cancelled(work)
