@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test test-oldest lint typecheck unit demo bench clean
+.PHONY: test test-oldest lint typecheck unit soak demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -30,7 +30,11 @@ typecheck: $(STAMP)
 
 # -W error: an unclosed client or a never-awaited coroutine is a failure, not a warning.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -W error
+	$(BIN)/python -m pytest -W error --cov=cavatica_async --cov-branch --cov-fail-under=95
+
+# The long fault soak (2,000 jobs, every fault at once); `make test` runs its short version.
+soak: $(STAMP)
+	$(BIN)/python -m pytest -W error -m soak tests/test_soak.py
 
 test: lint typecheck unit
 

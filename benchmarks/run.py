@@ -188,7 +188,9 @@ def main() -> None:
             print(f"workload {name}: {label} ...", flush=True)
             # The smoke run only checks that every client works: a short deadline will do.
             deadline = 300.0 if args.quick else DEADLINE
+            began = time.monotonic()
             entry["runs"][label] = run_case(config, client, workload["speed"], deadline)
+            print(f"  done in {time.monotonic() - began:.0f} s", flush=True)
         results["workloads"][name] = entry
     if "E" in wanted:
         results["idle"], results["idle_seconds"] = [], IDLE_SECONDS

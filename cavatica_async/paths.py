@@ -23,6 +23,9 @@ def check_id(value: object, what: str) -> str:
         problem = "contains a path separator"
     elif ".." in value:
         problem = "contains '..'"
+    elif value == ".":
+        # URL normalisation drops a "." segment: /storage/exports/. would list exports.
+        problem = "is '.'"
     elif _WHITESPACE.search(value):
         problem = "contains whitespace"
     elif not value.isprintable():

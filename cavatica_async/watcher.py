@@ -199,9 +199,11 @@ class JobWatcher:
                 continue
             except anyio.EndOfStream:
                 raise StopAsyncIteration from None
-            if event.job_id in self._reported[event.kind]:
-                state = None if event.current is None else str(event.current)
-                self._reported[event.kind][event.job_id] = (state, event.terminal)
+            reported = self._reported[event.kind]
+            if event.job_id not in reported:
+                continue  # removed after this event was queued: nothing more is reported
+            state = None if event.current is None else str(event.current)
+            reported[event.job_id] = (state, event.terminal)
             self.stats.events += 1
             return event
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -70,3 +71,28 @@ async def test_an_unchanged_state_is_not_structured_and_a_bad_change_fails_alone
             seen = [(e.job_id, str(e.current)) for e in [event async for event in watcher]]
     assert seen == [("e1", "PENDING"), ("e2", "PENDING"), ("e1", "COMPLETED"), ("e2", "COMPLETED")]
     assert watcher.stats.failures == 1  # e2's undecodable answer, polled again
+
+
+async def test_events_queued_before_a_remove_are_not_delivered() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/rate_limit").respond(json=rate_limit())
+        route = mock.post("/bulk/storage/exports/get").mock(
+            side_effect=answers(
+                {
+                    "e1": [export("e1", "PENDING")],
+                    "e2": [export("e2", "PENDING"), export("e2", "COMPLETED")],
+                }
+            )
+        )
+        async with (
+            CavaticaClient(token="t" * 32, base_url=BASE) as client,
+            JobWatcher(client, policy=FAST) as watcher,
+        ):
+            watcher.add_many([(JobKind.EXPORT, "e1"), (JobKind.EXPORT, "e2")])
+            with anyio.fail_after(5):
+                while not route.called:  # noqa: ASYNC110 (respx offers no event)
+                    await anyio.sleep(0.001)
+                await anyio.sleep(0.01)  # both first events are queued, none delivered
+            watcher.remove(JobKind.EXPORT, "e1")
+            seen = [(e.job_id, str(e.current)) async for e in watcher]
+    assert seen == [("e2", "PENDING"), ("e2", "COMPLETED")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import attrs
 
@@ -18,11 +19,13 @@ class Faults:
     spike_rate: float = 0.0  # share of answers delayed by `spike_latency` more
     spike_latency: float = 0.0
     drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
+    injected: Counter[str] = attrs.Factory(Counter)  # faults dealt so far, by kind
 
     def delay(self, rng: random.Random) -> float:
         """Seconds to hold this answer back."""
-        spike = self.spike_latency if self.spike_rate and rng.random() < self.spike_rate else 0.0
-        return self.latency + spike
+        spiked = bool(self.spike_rate) and rng.random() < self.spike_rate
+        self.injected["latency spike"] += spiked
+        return self.latency + (self.spike_latency if spiked else 0.0)
 
     def in_maintenance(self, now: float) -> bool:
         """Whether the platform is under maintenance at `now`."""
@@ -30,10 +33,13 @@ class Faults:
 
     def drops(self, rng: random.Random) -> bool:
         """Whether to drop this request's connection."""
-        return bool(self.drop_rate) and rng.random() < self.drop_rate
+        dropped = bool(self.drop_rate) and rng.random() < self.drop_rate
+        self.injected["dropped connection"] += dropped
+        return dropped
 
     def server_error(self, rng: random.Random) -> int | None:
         """A random 5xx status for this request, or None."""
         if self.error_rate and rng.random() < self.error_rate:
+            self.injected["random 5xx"] += 1
             return rng.choice((500, 502, 503, 504))
         return None

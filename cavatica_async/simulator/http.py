@@ -147,6 +147,7 @@ class Pipeline:
         now = sim.clock.now()
         sim.jobs.advance(now)
         if sim.faults.in_maintenance(now):
+            sim.faults.injected["maintenance answer"] += 1
             return self._failure(503, 0, "The Platform is currently under maintenance.", {})
         if auth and _token(request) != sim.token:
             return self._failure(401, 90001, "Missing or invalid authentication token.", {})
@@ -174,6 +175,7 @@ class Pipeline:
 
     def _failure(self, status: int, code: int, message: str, headers: dict[str, str]) -> Response:
         if status >= 500 and self.sim.faults.html_errors:
+            self.sim.faults.injected["HTML error page"] += 1
             title = f"<head><title>{status}</title></head>"
             page = f"<html>{title}<body><h1>{status}</h1>nginx</body></html>"
             return Response(page, status, headers, media_type="text/html")

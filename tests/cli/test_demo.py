@@ -16,6 +16,8 @@ import pytest
 
 from cavatica_async.cli.demo import run_demo
 
+import canary
+
 CLI = [sys.executable, "-m", "cavatica_async.cli"]
 
 
@@ -45,9 +47,11 @@ async def test_the_summary_matches_the_simulators_own_counters(
 
 def run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(tmp_path), "COLUMNS": "120", "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
+    done = subprocess.run(
         command, capture_output=True, text=True, env=env, timeout=120, check=False
     )
+    canary.shown("CLI output", done.stdout + done.stderr)
+    return done
 
 
 def test_in_a_pipe_it_prints_plain_lines(tmp_path: Path) -> None:

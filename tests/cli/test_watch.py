@@ -18,6 +18,8 @@ import pytest
 from cavatica_async import CavaticaClient, CopyItem, ExportRequest
 from cavatica_async.simulator import Simulator, Timing
 
+import canary
+
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
 CLI = [sys.executable, "-m", "cavatica_async.cli"]
@@ -54,7 +56,9 @@ async def run_cli(
 
 
 def text(process: subprocess.CompletedProcess[Any]) -> tuple[str, str]:
-    return process.stdout.decode(), process.stderr.decode()
+    out, err = process.stdout.decode(), process.stderr.decode()
+    canary.shown("CLI output", out + err)
+    return out, err
 
 
 def events_of(stdout: str) -> list[dict[str, Any]]:
@@ -136,6 +140,7 @@ async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
                 stderr_bytes += chunk
             await process.wait()
         stderr = stderr_bytes.decode()
+        canary.shown("CLI output", (first + rest).decode() + stderr)
         assert process.returncode == 130, stderr
         assert "Interrupted" in stderr
         assert "Summary" in stderr
