@@ -182,8 +182,14 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "`benchmarks/metrics.py`. Every case runs the simulator in its own process over loopback HTTP, "
         f"seed {results['seed']}, time compressed by the factor each workload names, for every client "
         "alike (latencies are in platform seconds); states last a median 30 s (log-normal, sigma 0.6), 5% of jobs fail, "
-        "and the rate limit is the platform's 1000 requests per 5 minutes.",
+        "and the rate limit is the platform's 1000 requests per 5 minutes, its reset sent in whole seconds. A case ends "
+        f"when its client is done or after {results.get('deadline_s', 900):g} platform seconds.",
         "",
+        *(
+            [f"The whole run took {results['run_minutes']:.1f} minutes on this machine.", ""]
+            if "run_minutes" in results
+            else []
+        ),
         f"Machine: {v['processor']} ({v['machine']}), {v['system']}; Python {v['python']}; "
         + ", ".join(f"{name} {version}" for name, version in v["packages"].items())
         + ".",
