@@ -76,16 +76,20 @@ async def bulk_post(
     """
 
     async def send(chunk: Sequence[Any]) -> list[BulkItem[T]]:
-        response = await transport.request(
-            "POST",
+        items = await post_chunk(
+            transport,
             path,
-            json={key: list(chunk)},
+            key,
+            chunk,
+            idempotent=idempotent,
             params=params,
             headers=headers,
-            idempotent=idempotent,
             retry=retry,
         )
-        return _items(response.json(), len(chunk), model, f"POST {path}")
+        return [
+            structure_item(item, model, f"POST {path} item {index}")
+            for index, item in enumerate(items)
+        ]
 
     results = await run_chunks(chunked(values), send, stop_on_error=idempotent)
     joined: list[BulkItem[T]] = []
@@ -97,6 +101,30 @@ async def bulk_post(
         else:
             joined.extend(result)
     return joined
+
+
+async def post_chunk(
+    transport: Transport,
+    path: str,
+    key: str,
+    chunk: Sequence[Any],
+    *,
+    idempotent: bool,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[Any]:
+    """POST `{key: chunk}` (at most 100 values): the answer's items as JSON, one per value."""
+    response = await transport.request(
+        "POST",
+        path,
+        json={key: list(chunk)},
+        params=params,
+        headers=headers,
+        idempotent=idempotent,
+        retry=retry,
+    )
+    return raw_items(response.json(), len(chunk), f"POST {path}")
 
 
 async def start_jobs(
@@ -154,13 +182,6 @@ def raw_items(body: Any, expected: int, what: str) -> list[Any]:
 def structure_item(item: Any, model: type[T], what: str) -> BulkItem[T]:
     """One bulk answer item as a `BulkItem` (`DecodeError` naming the item's id if it cannot)."""
     return structure(item, BulkItem[model], what=f"{what}{_resource_id(item)}")  # type: ignore[valid-type]
-
-
-def _items(body: Any, expected: int, model: type[T], what: str) -> list[BulkItem[T]]:
-    return [
-        structure_item(item, model, f"{what} item {index}")
-        for index, item in enumerate(raw_items(body, expected, what))
-    ]
 
 
 def _resource_id(item: Any) -> str:

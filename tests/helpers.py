@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from typing import Any
 
 import anyio.lowlevel
@@ -14,6 +15,11 @@ from cavatica_async import CavaticaClient
 
 TOKEN = "tok-3259c50e1ac5426ea8f1273259740f74"
 BASE_URL = "https://api.test/v2"
+
+
+def rate_limit_body(remaining: int = 1000) -> dict[str, Any]:
+    """A `GET /rate_limit` answer for a window that resets in 300 s, from now."""
+    return {"rate": {"limit": 1000, "remaining": remaining, "reset": int(time.time()) + 300}}
 
 
 class FakeClock:

@@ -19,17 +19,12 @@ import pytest
 
 from cavatica_async import CavaticaClient, JobKind, JobWatcher, PollPolicy, RetryPolicy
 
-from helpers import TOKEN
+from helpers import TOKEN, rate_limit_body
 from loopback import LoopbackServer, Reply, serve
 
 pytestmark = pytest.mark.anyio
 
 STARTED = {"id": "e", "state": "RUNNING"}
-
-
-def rate_body(remaining: int = 998) -> dict[str, object]:
-    reset = int(time.time()) + 300
-    return {"rate": {"limit": 1000, "remaining": remaining, "reset": reset}}
 
 
 def far_reset() -> dict[str, str]:
@@ -88,12 +83,14 @@ async def cancelled_at(
 
 @pytest.mark.parametrize("stall", ["headers", "body"])
 async def test_cancel_while_waiting_for_the_answer(stall: str) -> None:
-    server = LoopbackServer(answer=lambda target, body: Reply(rate_body(), stall=stall))
+    server = LoopbackServer(answer=lambda target, body: Reply(rate_limit_body(998), stall=stall))
     await cancelled_at(server, lambda client: client.get_rate_limit())
 
 
 async def test_cancel_while_waiting_for_a_pooled_connection() -> None:
-    server = LoopbackServer(answer=lambda target, body: Reply(rate_body(), stall="headers"))
+    server = LoopbackServer(
+        answer=lambda target, body: Reply(rate_limit_body(998), stall="headers")
+    )
 
     async def two(client: CavaticaClient) -> None:
         async with anyio.create_task_group() as group:
@@ -152,7 +149,7 @@ async def test_cancel_a_watcher(point: str, consume: bool) -> None:
         if target.endswith("/rate_limit"):
             if point == "rate-limit-call":
                 return Reply(stall="headers")
-            return Reply(rate_body(remaining=0 if point == "budget-wait" else 998))
+            return Reply(rate_limit_body(0 if point == "budget-wait" else 998))
         polled.set()
         if point == "poll-in-flight":
             return Reply(stall="headers")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,13 @@ import respx
 
 from cavatica_async import CavaticaClient, JobKind, JobWatcher, PollPolicy
 
+from helpers import rate_limit_body
+
 pytestmark = pytest.mark.anyio
 
 BASE = "https://api.test/v2"
 STARTED = json.loads((Path(__file__).parent / "data" / "export_started.json").read_text())
 FAST = PollPolicy(initial=0.01, factor=1.0, maximum=0.01, jitter=0.0)
-
-
-def rate_limit() -> dict[str, Any]:
-    """A fresh window: the budget paces over what is left of it."""
-    return {"rate": {"limit": 1000, "remaining": 1000, "reset": int(time.time()) + 300}}
 
 
 def export(job_id: str, state: str, **fields: Any) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def answers(script: dict[str, list[dict[str, Any]]]) -> Callable[[httpx.Request]
 async def test_an_unchanged_state_is_not_structured_and_a_bad_change_fails_alone() -> None:
     broken = {"started_on": "not a time"}
     with respx.mock(base_url=BASE) as mock:
-        mock.get("/rate_limit").respond(json=rate_limit())
+        mock.get("/rate_limit").respond(json=rate_limit_body())
         mock.post("/bulk/storage/exports/get").mock(
             side_effect=answers(
                 {
@@ -75,7 +71,7 @@ async def test_an_unchanged_state_is_not_structured_and_a_bad_change_fails_alone
 
 async def test_events_queued_before_a_remove_are_not_delivered() -> None:
     with respx.mock(base_url=BASE) as mock:
-        mock.get("/rate_limit").respond(json=rate_limit())
+        mock.get("/rate_limit").respond(json=rate_limit_body())
         route = mock.post("/bulk/storage/exports/get").mock(
             side_effect=answers(
                 {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from cavatica_async.bulk import BULK_LIMIT, bulk_post, raw_items
+from cavatica_async.bulk import BULK_LIMIT, bulk_post, post_chunk
 from cavatica_async.converter import structure
 from cavatica_async.models import BulkItem, ExportJob, ImportJob
 from cavatica_async.pages import Pager
@@ -73,12 +73,15 @@ class StorageJobs(Generic[J]):
         read the state of before it pays for structuring the whole job."""
         if len(ids) > BULK_LIMIT:
             raise ValueError(f"at most {BULK_LIMIT} ids per call, got {len(ids)}")
-        path = self.bulk_path + "/get"
         checked = check_ids(ids, f"{self.noun} id")
-        response = await self._transport.request(
-            "POST", path, json={self.ids_key: checked}, idempotent=True, retry=retry
+        return await post_chunk(
+            self._transport,
+            self.bulk_path + "/get",
+            self.ids_key,
+            checked,
+            idempotent=True,
+            retry=retry,
         )
-        return raw_items(response.json(), len(checked), f"POST {path}")
 
     async def wait(
         self,
