@@ -2,7 +2,11 @@
 
 The platform allows 1000 requests per fixed 5-minute window per user and says so in every
 response (`X-RateLimit-Limit/-Remaining/-Reset`, https://docs.sevenbridges.com/docs/api-rate-limit).
-The budget spends at most `fraction` of what remains, evenly until the reset. What other
+The budget spends at most `fraction` of the window, evenly until the reset, except that up to
+`burst` of that share, saved up in a quiet spell, may go at once: a token bucket filled at the
+even pace. The window is fixed, so a request saved is as good early as late, and a watcher's
+first sweep over many new jobs (100 bulk requests for 10,000 exports: an eighth of a fresh
+window's share at 0.8) need not take an eighth of the window. What other
 programs of the same user spend shows up as `Remaining` falling faster than our own requests
 explain; that rate is projected to the reset and kept out of our share, so the two together
 stay under the limit.
@@ -18,9 +22,10 @@ RECHECK = 1.0
 
 @attrs.define
 class RateBudget:
-    """Pacing state; its methods are pure functions of the state and the time they are given."""
+    """Pacing state; its methods read no clock and do no I/O: the caller gives the time."""
 
     fraction: float = 0.8
+    burst: float = 0.125  # of the share, sent as fast as answers come when saved up
     limit: int | None = None
     remaining: int | None = None  # lowest value seen in the current window
     reset: float | None = None  # epoch seconds when the current window ends
@@ -29,7 +34,8 @@ class RateBudget:
     window_first_remaining: int = 0
     own_since_seen: int = 0  # our counted responses in this window after the first
     inflight: int = 0
-    last_send: float | None = None
+    tokens: float | None = None  # requests that may go now; starts full
+    tokens_at: float = 0.0  # when `tokens` was last topped up
     paused_until: float = 0.0
 
     def observe(
@@ -72,17 +78,28 @@ class RateBudget:
             return 0.0 if self.inflight == 0 else RECHECK
         left = self.reset - now
         available = self.remaining - self.inflight - self.external_rate(now) * left
-        share = self.fraction * available
+        # Ours is `fraction` of the window's requests less what others spend: of the limit less
+        # theirs, past and projected, we have spent `own`, so f x (available + own) - own is left.
+        # (A fraction of what remains at each moment would, spent evenly, take nearly all of it
+        # by the reset and leave others nothing late in the window.)
+        own = self.own_since_seen + self.inflight
+        share = self.fraction * available - (1 - self.fraction) * own
         if share < 1:
             return left  # nothing to spare before the reset
-        if self.last_send is None:
-            return 0.0
-        return max(0.0, self.last_send + left / share - now)
+        # The bucket fills at the even pace, `share` requests over what is left of the window.
+        capacity = max(1.0, self.burst * share)
+        if self.tokens is None:
+            self.tokens = capacity
+        else:
+            self.tokens = min(capacity, self.tokens + (now - self.tokens_at) * share / left)
+        self.tokens_at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) * left / share
 
-    def sent(self, now: float) -> None:
+    def sent(self) -> None:
         """Record a request going out."""
         self.inflight += 1
-        self.last_send = now
+        if self.tokens is not None:
+            self.tokens -= 1
 
     def done(self) -> None:
         """Record a request finished (answered or failed)."""

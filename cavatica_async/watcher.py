@@ -220,7 +220,7 @@ class JobWatcher:
         while self._fatal is None:
             await self._slots.acquire()  # released by the poll it is given to
             kind, batch = await self._next_batch()
-            self._budget.sent(self._clock.time())
+            self._budget.sent()
             group.start_soon(self._poll, kind, batch)
 
     async def _next_batch(self) -> tuple[JobKind, list[Watched]]:
@@ -311,13 +311,12 @@ class JobWatcher:
     async def _observed(self, watched: Watched, job: Job) -> None:
         if self._schedule.get(watched.kind, watched.job_id) is not watched:
             return  # removed while being polled
-        state = job.state
-        changed = watched.state != state
+        state, previous = job.state, watched.state
+        changed = self._schedule.observed(watched, state, anyio.current_time())
         if changed:
             await self._emit(
-                JobEvent(watched.kind, watched.job_id, watched.state, state, job, self._now())
+                JobEvent(watched.kind, watched.job_id, previous, state, job, self._now())
             )
-        watched.state = state
         if state.is_terminal:
             self._schedule.remove(watched)
             self._consumer_wake.set()

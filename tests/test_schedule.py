@@ -1,9 +1,9 @@
-"""Schedule: most overdue first, batches with ride-alongs, intervals that grow and reset."""
+"""Schedule: most overdue first, batches with ride-alongs, intervals that grow and reset, dwells."""
 
 from __future__ import annotations
 
-from cavatica_async import ExportState, JobKind, PollPolicy
-from cavatica_async.schedule import Schedule
+from cavatica_async import AsyncJobState, ExportState, JobKind, PollPolicy
+from cavatica_async.schedule import DWELL_KNOWN, Schedule
 
 POLICY = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0)
 
@@ -64,3 +64,46 @@ def test_a_failed_poll_counts_and_reschedules() -> None:
     schedule.take(JobKind.EXPORT, 7.0, 1, 0.0)
     schedule.polled(watched, 8.0, changed=False, rand=0.5)
     assert watched.failures == 0
+
+
+def test_a_change_keeps_how_long_the_old_state_lasted() -> None:
+    schedule = Schedule(POLICY)
+    watched = schedule.add(JobKind.COPY, "c", None, 0.0)
+    assert schedule.observed(watched, AsyncJobState.SUBMITTED, 1.0)
+    assert not schedule.observed(watched, AsyncJobState.SUBMITTED, 5.0)
+    assert schedule.observed(watched, AsyncJobState.RUNNING, 31.0)
+    assert (watched.state, watched.since) == (AsyncJobState.RUNNING, 31.0)
+    for n in range(DWELL_KNOWN - 1):
+        other = schedule.add(JobKind.COPY, f"o{n}", AsyncJobState.SUBMITTED, 0.0)
+        other.since = 0.0
+        schedule.observed(other, AsyncJobState.RUNNING, 10.0 + n)
+    # 10, 11, ... 16 s (the others) and 30 s (c): the lower quartile of eight is the third.
+    assert schedule.dwell.short(JobKind.COPY, AsyncJobState.SUBMITTED) == 12.0
+    assert schedule.dwell.short(JobKind.EXPORT, ExportState.PENDING) is None
+
+
+def test_the_first_poll_after_a_change_waits_half_the_new_states_short_dwells() -> None:
+    schedule = Schedule(POLICY)
+    for n in range(DWELL_KNOWN):
+        schedule.dwell.record(JobKind.EXPORT, ExportState.RUNNING, 8.0 + n)
+    running = schedule.add(JobKind.EXPORT, "e", None, 0.0)
+    schedule.take(JobKind.EXPORT, 0.0, 1, 0.0)
+    schedule.observed(running, ExportState.RUNNING, 0.0)
+    schedule.polled(running, 0.0, changed=True, rand=0.5)
+    assert running.due == 0.5 * 10.0  # the lower quartile of 8..15 s is 10 s
+    pending = schedule.add(JobKind.EXPORT, "p", None, 0.0)
+    schedule.take(JobKind.EXPORT, 0.0, 1, 0.0)
+    schedule.observed(pending, ExportState.PENDING, 0.0)
+    schedule.polled(pending, 0.0, changed=True, rand=0.5)
+    assert pending.due == POLICY.initial  # nothing known about PENDING yet
+
+
+def test_a_long_dwell_never_stretches_the_first_poll_past_the_maximum() -> None:
+    schedule = Schedule(POLICY)
+    for _ in range(DWELL_KNOWN):
+        schedule.dwell.record(JobKind.COPY, AsyncJobState.RUNNING, 3600.0)
+    watched = schedule.add(JobKind.COPY, "c", None, 0.0)
+    schedule.take(JobKind.COPY, 0.0, 1, 0.0)
+    schedule.observed(watched, AsyncJobState.RUNNING, 0.0)
+    schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    assert watched.due == POLICY.maximum
