@@ -95,17 +95,26 @@ def _baseline_rows(name: str, runs: dict[str, Any]) -> list[str]:
             )
         )
         sweeps = {label: r for label, r in runs.items() if label.startswith("fixed bulk sweep")}
-        dominated = [
-            label
-            for label, r in sweeps.items()
-            if r["requests_per_transition"] <= mine["requests_per_transition"]
-            and r["latency_p99_s"] <= mine["latency_p99_s"]
-        ]
+        # Every watcher budget is held to it, not only the default (the wording).
+        verdicts = []
+        for label, watcher in runs.items():
+            if not label.startswith("watcher"):
+                continue
+            dominated = [
+                sweep.removeprefix("fixed bulk sweep ")
+                for sweep, r in sweeps.items()
+                if r["requests_per_transition"] <= watcher["requests_per_transition"]
+                and r["latency_p99_s"] <= watcher["latency_p99_s"]
+            ]
+            verdicts.append((label.removeprefix("watcher "), dominated))
         rows.append(
             _row(
-                "A: watcher not dominated by any fixed sweep (2.5-40 s, T_min)",
-                "dominated by: " + (", ".join(dominated) or "none"),
-                not dominated,
+                "A: watcher (every budget run) not dominated by any fixed sweep (2.5-40 s, T_min)",
+                "; ".join(
+                    f"{label} dominated by: {', '.join(dominated) or 'none'}"
+                    for label, dominated in verdicts
+                ),
+                not any(dominated for _, dominated in verdicts),
             )
         )
     if name in ("B", "C", "D") and naive is not None:
@@ -148,7 +157,10 @@ def _idle_rows(idle_rows: list[dict[str, Any]]) -> list[str]:
     cpu = max(row["cpu_share_of_a_core"] for row in idle_rows)
     return [
         _row(
-            "E: client CPU <= 5% of a core at the real rate", f"{cpu:.1%} (worst size)", cpu <= 0.05
+            "E: client CPU <= 5% of a core at the real rate",
+            f"{cpu:.1%} (worst size, after a 10 s warm-up; "
+            f"{max(row['cpu_share_with_start'] for row in idle_rows):.1%} with the first sweep)",
+            cpu <= 0.05,
         ),
         _row(
             f"E: RSS <= 1 KiB per idle watched job at {biggest['jobs']:,}",
@@ -211,13 +223,14 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         out += [
             f"## E: idle-but-watched jobs at the real rate (no compression, {results.get('idle_seconds', 60):g} s each)",
             "",
-            "| jobs | RSS growth | per 10k jobs | CPU share of a core | CPU s / 1000 observations | loop lag p99 |",
+            "| jobs | RSS growth | per 10k jobs | CPU share of a core: after a 10 s warm-up / whole period | CPU s / 1000 observations | loop lag p99 |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in results["idle"]:
             out.append(
                 f"| {row['jobs']:,} | {row['rss_growth_bytes'] / 2**20:.1f} MB | {row['rss_per_10k_jobs_mb']:.1f} MB | "
-                f"{row['cpu_share_of_a_core']:.1%} | {row['cpu_s_per_1000_observations']:.3f} | {row['loop_lag_p99_ms']:.1f} ms |"
+                f"{row['cpu_share_of_a_core']:.1%} / {row['cpu_share_with_start']:.1%} | "
+                f"{row['cpu_s_per_1000_observations']:.3f} | {row['loop_lag_p99_ms']:.1f} ms |"
             )
         out.append("")
     out += ["## Targets", "", *_targets(results), ""]
