@@ -64,7 +64,7 @@ async def watch_idle(
         warm: list[tuple[float, float]] = []
 
         async def after_warmup() -> None:
-            await anyio.sleep(WARMUP)
+            await anyio.sleep(min(WARMUP, seconds / 3))  # a short run still measures after it
             warm.append((time.monotonic(), _cpu()))
 
         cpu_start = _cpu()
