@@ -44,10 +44,12 @@ async def watcher(
     speed: float,
     seen: list[Observation],
     fraction: float = 0.8,
+    job_list: bool = False,
 ) -> None:
-    """`JobWatcher` with its default policy (time-compressed) and a budget fraction."""
+    """`JobWatcher` with its default policy (time-compressed), a budget fraction and source."""
     client = CavaticaClient(token=token, base_url=base_url, budget_fraction=fraction)
-    async with client, JobWatcher(client, policy=scaled(PollPolicy(), speed)) as watch:
+    policy = scaled(PollPolicy(), speed)
+    async with client, JobWatcher(client, policy=policy, job_list=job_list) as watch:
         watch.add_many((JobKind(kind), job_id) for kind, job_id in jobs)
         async for event in watch:
             state = None if event.current is None else str(event.current)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 WATCHER = "watcher (f=0.8, default)"
+JOB_LIST = "watcher (job list, experimental)"  # JobWatcher(job_list=True)
 
 
 def _num(value: float, digits: int = 1) -> str:
@@ -45,8 +46,15 @@ def _table(entry: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _row(target: str, measured: str, met: bool) -> str:
-    return f"| {target} | {measured} | {'met' if met else 'NOT met'} |"
+def _row(target: str, measured: str, met: bool | None) -> str:
+    status = "no target" if met is None else "met" if met else "NOT met"
+    return f"| {target} | {measured} | {status} |"
+
+
+def _variants(runs: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The default watcher and, where it ran, the one reading the job list: (tag, run)."""
+    tags = {WATCHER: "", JOB_LIST: " (job list, experimental)"}
+    return [(tag, runs[label]) for label, tag in tags.items() if label in runs]
 
 
 def _pick(runs: dict[str, Any], prefix: str) -> dict[str, Any] | None:
@@ -55,7 +63,6 @@ def _pick(runs: dict[str, Any], prefix: str) -> dict[str, Any] | None:
 
 def _watcher_rows(name: str, runs: dict[str, Any]) -> list[str]:
     """Completeness, windows and 429s of every watcher run; p99 of the default one."""
-    mine = runs[WATCHER]
     watchers = [r for label, r in runs.items() if label.startswith("watcher")]
     complete = min(r["completeness"] for r in watchers)
     busiest = max(r["busiest_window"] for r in watchers)
@@ -70,11 +77,16 @@ def _watcher_rows(name: str, runs: dict[str, Any]) -> list[str]:
             busiest <= 1000,
         ),
         _row(f"{name}: zero 429s caused by the watcher", f"{rejected}", rejected == 0),
+    ] + [
+        # The issue sets this target on A, B, C and D; F's figure is shown for what it is.
         _row(
-            f"{name}: p99 latency <= 1.2 x T_min",
-            f"{mine['p99_over_t_min']:.2f} x T_min",
-            mine["p99_over_t_min"] <= 1.2,
-        ),
+            f"{name}{tag}: p99 latency <= 1.2 x T_min"
+            if name in "ABCD"
+            else f"{name}{tag}: p99 latency (reported; the issue sets no latency target here)",
+            f"{run['p99_over_t_min']:.2f} x T_min",
+            run["p99_over_t_min"] <= 1.2 if name in "ABCD" else None,
+        )
+        for tag, run in _variants(runs)
     ]
 
 
@@ -117,27 +129,28 @@ def _baseline_rows(name: str, runs: dict[str, Any]) -> list[str]:
                 not any(dominated for _, dominated in verdicts),
             )
         )
-    if name in ("B", "C", "D") and naive is not None:
-        fewer = naive["requests_per_transition"] / mine["requests_per_transition"]
-        rows.append(
-            _row(
-                f"{name}: >= 5x fewer requests per transition than naive async",
-                f"{fewer:.1f}x",
-                fewer >= 5,
+    for tag, run in _variants(runs):
+        if name in ("B", "C", "D") and naive is not None:
+            fewer = naive["requests_per_transition"] / run["requests_per_transition"]
+            rows.append(
+                _row(
+                    f"{name}{tag}: >= 5x fewer requests per transition than naive async",
+                    f"{fewer:.1f}x",
+                    fewer >= 5,
+                )
             )
-        )
-    if official is not None:
-        ratio = (
-            official["client_cpu_s_per_1000_observations"]
-            / mine["client_cpu_s_per_1000_observations"]
-        )
-        rows.append(
-            _row(
-                f"{name}: client CPU per observed status <= 1/10 of sevenbridges-python's",
-                f"{ratio:.1f}x less",
-                ratio >= 10,
+        if official is not None:
+            ratio = (
+                official["client_cpu_s_per_1000_observations"]
+                / run["client_cpu_s_per_1000_observations"]
             )
-        )
+            rows.append(
+                _row(
+                    f"{name}{tag}: client CPU per observed status <= 1/10 of sevenbridges-python's",
+                    f"{ratio:.1f}x less" if ratio >= 1 else f"{1 / ratio:.1f}x more",
+                    ratio >= 10,
+                )
+            )
     if name == "F":
         rows.append(
             _row(

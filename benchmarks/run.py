@@ -29,7 +29,7 @@ import httpx
 from benchmarks import clients, official
 from benchmarks.idle import run_size
 from benchmarks.metrics import analytic, score
-from benchmarks.report import WATCHER, write_markdown
+from benchmarks.report import JOB_LIST, WATCHER, write_markdown
 from benchmarks.simproc import running
 
 HERE = Path(__file__).parent
@@ -89,6 +89,10 @@ def cases(workload: str, jobs: list[tuple[str, str]], quick: bool) -> dict[str, 
     if full:
         chosen["watcher (f=0.5)"] = partial(clients.watcher, fraction=0.5)
         chosen["watcher (f=0.95)"] = partial(clients.watcher, fraction=0.95)
+    if workload in ("B", "D") and not quick:
+        # The job list holds copy jobs, not DRS imports (in the simulator: whether the platform
+        # lists DRS imports there is unknown), so C gains nothing from it.
+        chosen[JOB_LIST] = partial(clients.watcher, job_list=True)
     chosen["naive async: GET per job every 10 s"] = clients.naive
     if workload != "F":
         chosen[OFFICIAL_THREADS] = official.threads

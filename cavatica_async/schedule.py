@@ -33,6 +33,7 @@ class Watched:
     seq: int = 0  # which heap entry is current; older entries are skipped
     failures: int = 0  # consecutive failed polls
     in_flight: bool = False
+    listed_at: int | None = None  # where the job list last showed it (JobWatcher(job_list=True))
 
 
 class Dwell:
@@ -73,6 +74,10 @@ class Schedule:
         for jobs in self._jobs.values():
             yield from jobs.values()
 
+    def count(self, kind: JobKind) -> int:
+        """How many jobs of `kind` are watched."""
+        return len(self._jobs[kind])
+
     def get(self, kind: JobKind, job_id: str) -> Watched | None:
         """The watched job, if it is watched."""
         return self._jobs[kind].get(job_id)
@@ -88,10 +93,12 @@ class Schedule:
         """Stop watching; its heap entries go stale and are skipped."""
         self._jobs[watched.kind].pop(watched.job_id, None)
 
-    def next_due(self) -> tuple[float, JobKind] | None:
-        """The earliest due time over all kinds, and its kind."""
+    def next_due(self, skip: frozenset[JobKind] = frozenset()) -> tuple[float, JobKind] | None:
+        """The earliest due time over all kinds but `skip`, and its kind."""
         best: tuple[float, JobKind] | None = None
         for kind in JobKind:
+            if kind in skip:
+                continue
             top = self._top(kind)
             if top is not None and (best is None or top < best[0]):
                 best = (top, kind)

@@ -1,7 +1,8 @@
 """`JobWatcher`: watch many jobs of every kind inside the rate budget, yielding each transition.
 
 One scheduler task and a few pollers share a due-time schedule (no task per job). Exports and
-imports are read 100 at a time through bulk get; the other kinds one GET each. Every request
+imports are read 100 at a time through bulk get; the other kinds one GET each, or, with
+`job_list=True`, copy, move and delete jobs 100 at a time from the job list. Every request
 waits for the client-wide rate budget. A poll never retries inside the transport: a failed poll
 is simply scheduled again, and a 429 or a maintenance answer pauses all polling.
 """
@@ -13,7 +14,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
@@ -22,6 +23,7 @@ from anyio.abc import TaskGroup
 from cavatica_async._logging import logger
 from cavatica_async.bulk import structure_item
 from cavatica_async.client import CavaticaClient
+from cavatica_async.converter import structure
 from cavatica_async.errors import (
     ApiError,
     CavaticaError,
@@ -35,18 +37,30 @@ from cavatica_async.errors import (
 from cavatica_async.events import Job, JobEvent, JobKind, State
 from cavatica_async.models import (
     ApiErrorInfo,
+    AsyncFileJob,
     AsyncJobState,
     BulkItem,
     DrsImportState,
     ExportState,
     ImportState,
 )
+from cavatica_async.pages import PAGE_LIMIT
 from cavatica_async.paths import check_id
 from cavatica_async.polling import PollPolicy
 from cavatica_async.retry import NO_RETRY
 from cavatica_async.schedule import Schedule, Watched
 
+T = TypeVar("T")
 BULK_SIZE = 100  # ids per bulk get (the platform's bulk limit)
+# What `job_list=True` reads from `GET /async/files`, which lists "all asynchronous bulk jobs you
+# have started" 100 a page (https://docs.cavatica.org/docs/get-details-of-all-async-jobs). Its
+# order is not documented (newest first is a guess, watcher-performance.md §6.6), so a sweep
+# looks for a job at most LIST_SLACK pages past where it was last seen (or, never seen, past as
+# many places as there are watched jobs), and a due job it did not find is read with its own
+# GET from then on.
+LISTED = frozenset({JobKind.COPY, JobKind.MOVE, JobKind.DELETE})
+LISTED_TYPES = {kind.value.upper(): (kind,) for kind in LISTED}  # a list item's `type`
+LIST_SLACK = 2
 SNAPSHOT_VERSION = 1
 STATES: dict[JobKind, type[State]] = {
     JobKind.EXPORT: ExportState,
@@ -68,6 +82,7 @@ class WatcherStats:
     events: int = 0  # events delivered
     failures: int = 0  # polls that failed and were scheduled again
     rate_limited: int = 0  # 429 answers
+    pages: int = 0  # job list pages read (job_list=True)
     maintenance: int = 0  # maintenance answers
     budget_wait: float = 0.0  # seconds spent waiting for the rate budget
 
@@ -78,6 +93,8 @@ class JobWatcher:
     `async with JobWatcher(client) as watcher:` then `watcher.add(kind, id)` and
     `async for event in watcher:`. Iteration ends when every watched job has reached a final
     state (or was reported unknown), unless `keep_open=True`. `resume=` takes a `snapshot()`.
+    `job_list=True` (experimental) reads copy, move and delete jobs from the platform's job list,
+    up to 100 a request, instead of one GET each; see LISTED.
     """
 
     def __init__(
@@ -90,6 +107,7 @@ class JobWatcher:
         buffer: int = 1024,
         resume: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
+        job_list: bool = False,
     ) -> None:
         self._client = client
         self._budget = client.transport.budget
@@ -100,6 +118,11 @@ class JobWatcher:
         self._slots = anyio.Semaphore(concurrency)
         self._rng = rng if rng is not None else random.Random()
         self._buffer = buffer
+        self._listed = LISTED if job_list else frozenset[JobKind]()
+        self._unlisted: set[tuple[JobKind, str]] = set()  # due but missing from a list sweep
+        # One list sweep at a time: two would read the same jobs, and an older page could be
+        # taken in after a newer one and report a state the job has already left.
+        self._sweeping = False
         self._reported: dict[JobKind, dict[str, tuple[str | None, bool]]] = {k: {} for k in JobKind}
         self._wake = anyio.Event()  # the scheduler's: something to do may have appeared
         self._consumer_wake = anyio.Event()  # the iterator's: an event or the end may be there
@@ -220,14 +243,16 @@ class JobWatcher:
         while self._fatal is None:
             await self._slots.acquire()  # released by the poll it is given to
             kind, batch = await self._next_batch()
-            self._budget.sent()
-            group.start_soon(self._poll, kind, batch)
+            sweep = kind in self._listed
+            if not sweep:  # a list sweep counts each of its requests itself
+                self._budget.sent()
+            group.start_soon(self._poll, kind, batch, sweep)
 
     async def _next_batch(self) -> tuple[JobKind, list[Watched]]:
         """Wait until a job is due and the budget allows a request; take its batch."""
         while True:
             now = anyio.current_time()
-            upcoming = self._schedule.next_due()
+            upcoming = self._schedule.next_due(self._listed if self._sweeping else frozenset())
             if upcoming is None:
                 await self._sleep(None)
                 continue
@@ -240,6 +265,16 @@ class JobWatcher:
                 await self._sleep(wait)
                 self.stats.budget_wait += anyio.current_time() - now
                 continue
+            if kind in self._listed:
+                # A list sweep reads every listed kind's due jobs; jobs not due yet that are
+                # on the pages it reads are seen too.
+                batch = [
+                    watched
+                    for listed in self._listed
+                    for watched in self._schedule.take(listed, now, len(self._schedule), 0.0)
+                ]
+                self._sweeping = True
+                return kind, batch
             # The most overdue job goes first; jobs of its kind due within the longest
             # interval ride along in the same bulk call for free.
             size = BULK_SIZE if kind.bulk else 1
@@ -252,25 +287,44 @@ class JobWatcher:
             await self._wake.wait()
         self._wake = anyio.Event()
 
-    async def _poll(self, kind: JobKind, batch: list[Watched]) -> None:
-        self.stats.requests[kind] += 1
+    async def _poll(self, kind: JobKind, batch: list[Watched], sweep: bool) -> None:
         self.stats.jobs_polled += len(batch)
         try:
-            if kind.bulk:
+            if sweep:
+                await self._poll_listed(batch)
+            elif kind.bulk:
                 self.stats.batches += 1
                 await self._poll_bulk(kind, batch)
             else:
                 await self._poll_one(kind, batch[0])
         finally:
-            self._budget.done()
             self._slots.release()
             self._wake.set()
+
+    async def _counted(self, kind: JobKind, request: Awaitable[T]) -> T:
+        """Await one request the budget has counted as sent; count it done however it ends."""
+        self.stats.requests[kind] += 1
+        try:
+            return await request
+        finally:
+            self._budget.done()
+
+    async def _pace(self) -> bool:
+        """Wait until the budget allows one more request and count it sent (False: watch over)."""
+        while self._fatal is None:
+            wait = self._budget.wait(self._clock.time())
+            if wait <= 0:
+                self._budget.sent()
+                return True
+            await anyio.sleep(wait)
+        return False
 
     async def _poll_bulk(self, kind: JobKind, batch: list[Watched]) -> None:
         group = self._client.exports if kind is JobKind.EXPORT else self._client.imports
         what = f"POST {group.bulk_path}/get item"
         try:
-            raw = await group._bulk_get_raw([w.job_id for w in batch], retry=NO_RETRY)
+            ids = [w.job_id for w in batch]
+            raw = await self._counted(kind, group._bulk_get_raw(ids, retry=NO_RETRY))
         except CavaticaError as error:
             await self._failed(batch, error)
             return
@@ -293,7 +347,7 @@ class JobWatcher:
 
     async def _poll_one(self, kind: JobKind, watched: Watched) -> None:
         try:
-            job = await self._getters[kind](watched.job_id, retry=NO_RETRY)
+            job = await self._counted(kind, self._getters[kind](watched.job_id, retry=NO_RETRY))
         except NotFoundError as error:
             await self._unknown(watched, _info(error))
         except ApiError as error:
@@ -305,6 +359,109 @@ class JobWatcher:
             await self._failed([watched], error)
         else:
             await self._observed(watched, job)
+
+    async def _poll_listed(self, batch: list[Watched]) -> None:
+        """Find the due jobs in the job list, page by page; read those it lacks one GET each."""
+        try:
+            alone = await self._sweep(batch)
+        finally:
+            self._sweeping = False
+        self._wake.set()  # the next sweep need not wait for the reads below
+        for watched in alone:
+            if self._schedule.get(watched.kind, watched.job_id) is watched:
+                if not await self._pace():
+                    return
+                await self._poll_one(watched.kind, watched)
+
+    async def _sweep(self, batch: list[Watched]) -> list[Watched]:
+        """Read the pages that should hold the batch; what they lacked, to be read alone."""
+        wanted = {(w.kind, w.job_id): w for w in batch if (w.kind, w.job_id) not in self._unlisted}
+        # Where to look: from where a job was last seen (newer jobs only push it further on),
+        # or from the start for one never seen, up to LIST_SLACK pages past where it should be.
+        unseen = sum(self._schedule.count(kind) for kind in LISTED)
+        slack = LIST_SLACK * PAGE_LIMIT
+        span = {
+            key: (0, unseen + slack) if w.listed_at is None else (w.listed_at, w.listed_at + slack)
+            for key, w in wanted.items()
+        }
+        offset = 0
+        while wanted:
+            reachable = [
+                max(first, offset)
+                for first, stop in (span[key] for key in wanted)
+                if max(first, offset) < stop
+            ]
+            if not reachable or not await self._pace():
+                break
+            offset = min(reachable)
+            self.stats.pages += 1
+            try:
+                items, more = await self._counted(
+                    batch[0].kind, self._client.async_jobs._list_page_raw(offset, retry=NO_RETRY)
+                )
+            except CavaticaError as error:
+                await self._list_failed([w for w in batch if w.in_flight], error)
+                return []
+            for index, item in enumerate(items):
+                await self._listed_item(item, offset + index, wanted)
+            if not items or not more:
+                break
+            offset += len(items)
+        if wanted:
+            logger.info("watcher: %d job(s) not in the job list, read one by one", len(wanted))
+            self._unlisted.update(wanted)
+        return [w for w in batch if w.in_flight]
+
+    async def _listed_item(
+        self, item: Any, index: int, wanted: dict[tuple[JobKind, str], Watched]
+    ) -> None:
+        """Take in one job of the list if it is watched (and not being read by another poll)."""
+        watched = self._watched_listed(item)
+        if watched is None:
+            return
+        if wanted.pop((watched.kind, watched.job_id), None) is None and watched.in_flight:
+            return  # being read by a poll of its own (a job the list once lacked)
+        watched.listed_at = index
+        if watched.state is not None and item.get("state") == watched.state:
+            self._unchanged(watched)
+            return
+        what = f"GET /async/files item {index} (id {watched.job_id!r})"
+        try:
+            job = structure(item, AsyncFileJob, what=what)
+        except CavaticaError as error:
+            await self._failed([watched], error)
+            return
+        await self._observed(watched, job)
+
+    def _watched_listed(self, item: Any) -> Watched | None:
+        """The watched copy, move or delete job a list item is, if any."""
+        job_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(job_id, str):
+            return None
+        named = item.get("type")
+        kinds = LISTED_TYPES.get(named, LISTED) if isinstance(named, str) else LISTED
+        for kind in kinds:
+            watched = self._schedule.get(kind, job_id)
+            if watched is not None:
+                return watched
+        return None
+
+    async def _list_failed(self, batch: list[Watched], error: CavaticaError) -> None:
+        """A list page failed: refused outright, stop listing; else as any failed poll."""
+        refused = (
+            isinstance(error, ApiError)
+            and _is_permanent(error.status)
+            and error.status not in (401, 403)
+        )
+        if not refused:
+            await self._failed(batch, error)
+            return
+        logger.warning("watcher: the job list was refused (%s); reading jobs one by one", error)
+        self._listed = frozenset()
+        now = anyio.current_time()
+        for watched in batch:
+            if self._schedule.get(watched.kind, watched.job_id) is watched:
+                self._schedule.retry(watched, now)
 
     # --- outcomes -----------------------------------------------------------------------------
 

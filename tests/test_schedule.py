@@ -17,6 +17,17 @@ def test_new_jobs_are_due_at_once_and_most_overdue_goes_first() -> None:
     assert schedule.next_due() == (5.0, JobKind.COPY)
 
 
+def test_skipped_kinds_are_not_offered_and_counts_are_per_kind() -> None:
+    schedule = Schedule(POLICY)
+    schedule.add(JobKind.COPY, "c1", None, 1.0)
+    schedule.add(JobKind.MOVE, "m1", None, 2.0)
+    schedule.add(JobKind.EXPORT, "e1", None, 3.0)
+    assert schedule.next_due(frozenset({JobKind.COPY, JobKind.MOVE})) == (3.0, JobKind.EXPORT)
+    assert schedule.next_due(frozenset({JobKind.COPY})) == (2.0, JobKind.MOVE)
+    assert schedule.next_due(frozenset(JobKind)) is None
+    assert [schedule.count(kind) for kind in (JobKind.COPY, JobKind.DELETE)] == [1, 0]
+
+
 def test_batches_fill_with_jobs_due_soon_up_to_the_limit() -> None:
     schedule = Schedule(POLICY)
     for n in range(5):

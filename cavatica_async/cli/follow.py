@@ -61,11 +61,12 @@ async def follow(
     *,
     policy: PollPolicy | None = None,
     resume: Mapping[str, Any] | None = None,
+    job_list: bool = False,
 ) -> Outcome:
     """Watch `jobs` (and those of `resume`) to the end or to Ctrl-C, showing each event."""
     started = time.monotonic()
     interrupted = anyio.Event()
-    async with JobWatcher(client, policy=policy, resume=resume) as watcher:
+    async with JobWatcher(client, policy=policy, resume=resume, job_list=job_list) as watcher:
         watcher.add_many(jobs)
         for entry in watcher.snapshot()["jobs"]:
             if not entry["final"]:

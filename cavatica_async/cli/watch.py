@@ -58,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
     parser.add_argument(
+        "--job-list",
+        action="store_true",
+        help="read copy, move and delete jobs 100 a request from the job list (experimental)",
+    )
+    parser.add_argument(
         "--snapshot",
         metavar="FILE",
         type=Path,
@@ -128,7 +133,7 @@ async def run(args: argparse.Namespace) -> int:
             raise UsageError(f"the platform is not answering as expected: {exc}") from None
         view = View(Tally(), mode="json" if args.json else "auto")
         try:
-            outcome = await follow(client, jobs, view, resume=resume)
+            outcome = await follow(client, jobs, view, resume=resume, job_list=args.job_list)
         except ValueError as exc:  # a bad snapshot entry
             raise UsageError(str(exc)) from None
     if args.snapshot is not None:

@@ -8,12 +8,14 @@ completion) and https://docs.cavatica.org/docs/get-details-of-all-async-jobs
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from cavatica_async.bulk import start_jobs
 from cavatica_async.converter import structure
+from cavatica_async.errors import DecodeError
 from cavatica_async.inputs import CopyItem
 from cavatica_async.models import AsyncFileJob
-from cavatica_async.pages import Pager
+from cavatica_async.pages import PAGE_LIMIT, Pager
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
@@ -81,6 +83,22 @@ class AsyncJobs:
     ) -> AsyncFileJob:
         """Poll the delete job until FINISHED (then check `failed_files`)."""
         return await self._wait("delete", job_id, timeout, policy)
+
+    async def _list_page_raw(self, offset: int, *, retry: RetryPolicy) -> tuple[list[Any], bool]:
+        """One page of the job list as JSON, and whether another follows, for the watcher to
+        read the states of before it pays for structuring a job."""
+        response = await self._transport.request(
+            "GET", "/async/files", params={"offset": offset, "limit": PAGE_LIMIT}, retry=retry
+        )
+        body = response.json()
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise DecodeError(f"GET /async/files?offset={offset} answer has no 'items' list")
+        links = body.get("links")
+        more = isinstance(links, list) and any(
+            isinstance(link, dict) and link.get("rel") == "next" for link in links
+        )
+        return items, more
 
     async def _start(self, operation: str, items: list[dict[str, str]]) -> list[AsyncFileJob]:
         return await start_jobs(

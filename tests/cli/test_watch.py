@@ -109,6 +109,27 @@ async def test_a_failed_or_unknown_job_exits_1(tmp_path: Path) -> None:
     assert finals["123"]["error"]["status"] == 404
 
 
+async def test_job_list_reads_copy_jobs_from_the_list(tmp_path: Path) -> None:
+    async with served(speed=50, timing=Timing(median=5, failure=0.0)) as (sim, base_url):
+        theirs = [f.id for f in sim.world.children("rfranklin/project-2", None) if f.type == "file"]
+        async with CavaticaClient(token=sim.token, base_url=base_url) as client:
+            copies = [
+                (await client.async_jobs.copy([CopyItem(f, project="rfranklin/project-1")]))[0]
+                for f in theirs[:3]
+            ]
+        args = ["watch", "--json", "--job-list"]
+        for copy in copies:
+            args += ["--copy", copy.id]
+        env = cli_env(tmp_path, SB_API_ENDPOINT=base_url, SB_AUTH_TOKEN=sim.token)
+        process = await run_cli(args, env)
+    stdout, stderr = text(process)
+    assert process.returncode == 0, stderr
+    check_json_against_truth(events_of(stdout), sim, [copy.id for copy in copies])
+    gets = {path for (method, path, _), _ in sim.request_counts().items() if method == "GET"}
+    assert "/async/files" in gets
+    assert not any(path.startswith("/async/files/") for path in gets)
+
+
 async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
     tmp_path: Path,
 ) -> None:
