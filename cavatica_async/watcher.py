@@ -529,7 +529,12 @@ class JobWatcher:
         return self._policy.spread(step, self._rng.random())
 
     async def _emit(self, event: JobEvent) -> None:
-        await self._send.send(event)
+        # Only a full buffer waits: a checkpoint per event would cost a trip through the event
+        # loop for each of the hundred changes one bulk or list answer can carry.
+        try:
+            self._send.send_nowait(event)
+        except anyio.WouldBlock:
+            await self._send.send(event)
         self._consumer_wake.set()
 
     def _fail(self, error: CavaticaError) -> None:
