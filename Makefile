@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test test-oldest lint typecheck unit soak demo bench clean
+.PHONY: test test-oldest lint typecheck unit soak demo bench bench-seeds clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -50,6 +50,13 @@ demo: $(DEMO_STAMP)
 # Every workload against every client, side by side (minutes); writes BENCHMARKS.md.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The close calls over five seeds, medians with bootstrap 95% intervals (about 12 minutes): the
+# watchers against the T_min sweep on A and B, and against the naive loop on B.
+bench-seeds: $(STAMP)
+	$(BIN)/python -m benchmarks.run --workloads A,B --seeds 1,2,3,4,5 \
+		--only 'job list,T_min,B: naive' \
+		--out benchmarks/results/seeds.json --markdown benchmarks/SEEDS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -12,6 +12,9 @@ Definitions (fixed before running; watcher-performance.md §5.3):
   the ids given that the platform does not know (workload F).
 - busiest window: the most requests counted in one rate-limit window (limit: 1000), 429s and
   the external consumer's share (workload F) included.
+- over several seeds (`--seeds`), each figure is the median of the seeds' figures, the main
+  ones with a bootstrap 95% interval of that median (§5.5), except that the limits (busiest
+  window, 429s, completeness, unknown ids reported) take the worst seed.
 - the lower bound (§4): one sweep costs S = ceil(E/100) + D + C requests; at a budget fraction f
   of R = 1000/300 requests per second the minimum uniform period is T_min = S / (f R), a change
   is seen T_min/2 after it on average and T_min at worst.
@@ -20,11 +23,22 @@ Definitions (fixed before running; watcher-performance.md §5.3):
 from __future__ import annotations
 
 import math
+import random
+import statistics
 from collections import defaultdict
 from typing import Any
 
 FINAL = ("COMPLETED", "FAILED", "FINISHED")
 RATE = 1000 / 300  # the platform's requests per second
+# The figures given a bootstrap interval when a case runs over several seeds.
+WITH_INTERVAL = (
+    "requests_per_transition",
+    "latency_p99_s",
+    "p99_over_t_min",
+    "client_cpu_s_per_1000_observations",
+)
+RESAMPLES = 2000
+WORST = {"busiest_window": max, "requests_429": max, "completeness": min, "unknown_reported": min}
 
 
 def analytic(jobs: list[tuple[str, str]], fraction: float = 0.8) -> dict[str, float]:
@@ -93,3 +107,26 @@ def score(
         "busiest_window": report.get("external", 0)
         + max((used + rejected for _, used, rejected in report["windows"]), default=0),
     }
+
+
+def median_interval(values: list[float], seed: int = 0) -> tuple[float, float]:
+    """A bootstrap 95% interval of the median (percentile method, a fixed resampling seed)."""
+    rng = random.Random(seed)
+    medians = sorted(
+        statistics.median(rng.choices(values, k=len(values))) for _ in range(RESAMPLES)
+    )
+    return medians[int(0.025 * RESAMPLES)], medians[int(0.975 * RESAMPLES) - 1]
+
+
+def over_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One case's figures over several seeds: medians, each seed's figures, main intervals."""
+    if len(runs) == 1:
+        return runs[0]
+    summary: dict[str, Any] = {
+        key: WORST.get(key, statistics.median)([run[key] for run in runs])
+        for key, value in runs[0].items()
+        if isinstance(value, (int, float))
+    }
+    summary["ci95"] = {key: median_interval([run[key] for run in runs]) for key in WITH_INTERVAL}
+    summary["per_seed"] = runs
+    return summary

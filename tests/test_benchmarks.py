@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.metrics import analytic, percentile, score
+from benchmarks.metrics import analytic, over_seeds, percentile, score
 from benchmarks.report import JOB_LIST, WATCHER, write_markdown
 
 ROOT = Path(__file__).parent.parent
@@ -48,6 +48,26 @@ def test_scoring_against_the_truth() -> None:
     assert figures["latency_max_s"] == 10.0  # 1 s compressed x 10
 
 
+def test_several_seeds_give_medians_intervals_and_the_worst_limits() -> None:
+    runs = [
+        figures(rpt, 1.0, 1.0)
+        | {"latency_p99_s": p99, "busiest_window": busiest, "completeness": complete}
+        for rpt, p99, busiest, complete in [
+            (0.010, 30.0, 700, 1.0),
+            (0.012, 36.0, 810, 1.0),
+            (0.011, 33.0, 760, 0.99),
+        ]
+    ]
+    summary = over_seeds(runs)
+    assert summary["requests_per_transition"] == 0.011
+    assert summary["latency_p99_s"] == 33.0
+    assert (summary["busiest_window"], summary["completeness"]) == (810, 0.99)
+    low, high = summary["ci95"]["latency_p99_s"]
+    assert 30.0 <= low <= 33.0 <= high <= 36.0
+    assert summary["per_seed"] == runs
+    assert over_seeds(runs[:1]) is runs[0]  # one seed: its own figures, no interval
+
+
 def figures(requests_per_transition: float, p99_over_t_min: float, cpu: float) -> dict[str, float]:
     return {
         "requests": 100,
@@ -76,7 +96,7 @@ def test_every_watcher_variant_is_held_to_the_targets(tmp_path: Path) -> None:
     f_runs = {WATCHER: figures(0.1, 3.3, 0.5) | {"unknown_ids": 2, "unknown_reported": 2}}
     f_entry = {"title": "adversarial", "bound": analytic([("copy", "x")]), "runs": f_runs}
     results = {
-        "seed": 1,
+        "seeds": [1],
         "quick": False,
         "versions": {
             "processor": "p",
