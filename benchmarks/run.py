@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
+import shlex
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -178,6 +181,8 @@ def main() -> None:
     seeds = [int(seed) for seed in args.seeds.split(",")]
     only = [part.strip() for part in args.only.split(",")] if args.only else None
     results: dict[str, Any] = {
+        "command": shlex.join(["python", "-m", "benchmarks.run", *sys.argv[1:]]),
+        "raw": os.path.relpath(args.out, HERE.parent),
         "seeds": seeds,
         "quick": args.quick,
         # The smoke run only checks that every client works: a short deadline will do.

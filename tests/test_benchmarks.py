@@ -96,6 +96,8 @@ def test_every_watcher_variant_is_held_to_the_targets(tmp_path: Path) -> None:
     f_runs = {WATCHER: figures(0.1, 3.3, 0.5) | {"unknown_ids": 2, "unknown_reported": 2}}
     f_entry = {"title": "adversarial", "bound": analytic([("copy", "x")]), "runs": f_runs}
     results = {
+        "command": "python -m benchmarks.run --quick",
+        "raw": "bench.json",
         "seeds": [1],
         "quick": False,
         "versions": {
