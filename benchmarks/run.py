@@ -178,7 +178,10 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, default=HERE.parent / "BENCHMARKS.md")
     args = parser.parse_args()
     began = time.monotonic()
-    seeds = [int(seed) for seed in args.seeds.split(",")]
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds takes comma-separated integers, got {args.seeds!r}")
     only = [part.strip() for part in args.only.split(",")] if args.only else None
     results: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "benchmarks.run", *sys.argv[1:]]),

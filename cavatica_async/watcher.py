@@ -76,7 +76,8 @@ STATES: dict[JobKind, type[State]] = {
 class WatcherStats:
     """What the watcher has done so far."""
 
-    requests: Counter[JobKind] = attrs.Factory(Counter)  # poll requests sent, by kind
+    # Poll requests sent, by kind; a job list page counts under one of the kinds it was read for.
+    requests: Counter[JobKind] = attrs.Factory(Counter)
     batches: int = 0  # bulk get requests
     jobs_polled: int = 0  # job observations asked for
     events: int = 0  # events delivered
@@ -407,7 +408,7 @@ class JobWatcher:
             if not items or not more:
                 break
             offset += len(items)
-        if wanted:
+        if wanted and self._fatal is None:
             logger.info("watcher: %d job(s) not in the job list, read one by one", len(wanted))
             self._unlisted.update(wanted)
         return [w for w in batch if w.in_flight]
