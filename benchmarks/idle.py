@@ -64,7 +64,7 @@ async def watch_idle(
         warm: list[tuple[float, float]] = []
 
         async def after_warmup() -> None:
-            await anyio.sleep(min(WARMUP, seconds / 3))  # a short run still measures after it
+            await anyio.sleep(min(WARMUP, seconds / 2))  # a short run still measures after it
             warm.append((time.monotonic(), _cpu()))
 
         cpu_start = _cpu()
@@ -88,6 +88,7 @@ async def watch_idle(
         "rss_per_10k_jobs_mb": (after - before) / len(jobs) * 10_000 / 2**20,
         "cpu_share_of_a_core": (cpu_end - warm_cpu) / (wall_end - warm_wall),
         "cpu_share_with_start": cpu / wall,
+        "warmup_s": warm_wall - wall_start,
         "cpu_s_per_1000_observations": 1000 * cpu / max(1, observations),
         "observations": observations,
         "requests": requests,

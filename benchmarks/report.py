@@ -180,7 +180,7 @@ def _idle_rows(idle_rows: list[dict[str, Any]]) -> list[str]:
     return [
         _row(
             "E: client CPU <= 5% of a core at the real rate",
-            f"{cpu:.1%} (worst size, after a 10 s warm-up; "
+            f"{cpu:.1%} (worst size, after a {biggest['warmup_s']:.0f} s warm-up; "
             f"{max(row['cpu_share_with_start'] for row in idle_rows):.1%} with the first sweep)",
             cpu <= 0.05,
         ),
@@ -254,7 +254,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         out += [
             f"## E: idle-but-watched jobs at the real rate (no compression, {results.get('idle_seconds', 60):g} s each)",
             "",
-            "| jobs | RSS growth | per 10k jobs | CPU share of a core: after a 10 s warm-up / whole period | CPU s / 1000 observations | loop lag p99 |",
+            f"| jobs | RSS growth | per 10k jobs | CPU share of a core: after a {results['idle'][0]['warmup_s']:.0f} s warm-up / whole period | CPU s / 1000 observations | loop lag p99 |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in results["idle"]:

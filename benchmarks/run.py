@@ -50,7 +50,7 @@ DEADLINE = 900.0
 # than being held back by throughput (at 30x the naive loop met none).
 SPEED = 20.0
 # Workload E watches each size this long at the real rate (no compression).
-IDLE_SECONDS = 30.0
+IDLE_SECONDS = 25.0
 OFFICIAL_THREADS = "sevenbridges-python: thread per job, GET every 10 s"
 
 
