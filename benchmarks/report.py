@@ -71,11 +71,12 @@ def _pick(runs: dict[str, Any], prefix: str) -> dict[str, Any] | None:
 
 
 def _watcher_rows(name: str, runs: dict[str, Any]) -> list[str]:
-    """Completeness, windows and 429s of every watcher run; p99 of the default one."""
+    """Completeness, windows and 429s of every watcher run; p99 of each variant."""
     watchers = [r for label, r in runs.items() if label.startswith("watcher")]
     complete = min(r["completeness"] for r in watchers)
     busiest = max(r["busiest_window"] for r in watchers)
     rejected = sum(r["requests_429"] for r in watchers)
+    judged = name in ("A", "B", "C", "D")  # the issue sets no latency target on F
     return [
         _row(
             f"{name}: completeness 100% of final states (watcher)", f"{complete:.1%}", complete == 1
@@ -87,13 +88,12 @@ def _watcher_rows(name: str, runs: dict[str, Any]) -> list[str]:
         ),
         _row(f"{name}: zero 429s caused by the watcher", f"{rejected}", rejected == 0),
     ] + [
-        # The issue sets this target on A, B, C and D; F's figure is shown for what it is.
         _row(
             f"{name}{tag}: p99 latency <= 1.2 x T_min"
-            if name in "ABCD"
+            if judged
             else f"{name}{tag}: p99 latency (reported; the issue sets no latency target here)",
             f"{run['p99_over_t_min']:.2f} x T_min",
-            run["p99_over_t_min"] <= 1.2 if name in "ABCD" else None,
+            run["p99_over_t_min"] <= 1.2 if judged else None,
         )
         for tag, run in _variants(runs)
     ]

@@ -352,7 +352,7 @@ class JobWatcher:
         except NotFoundError as error:
             await self._unknown(watched, _info(error))
         except ApiError as error:
-            if _is_permanent(error.status) and error.status not in (401, 403):
+            if _refused(error):
                 await self._unknown(watched, _info(error))
             else:
                 await self._failed([watched], error)
@@ -449,12 +449,7 @@ class JobWatcher:
 
     async def _list_failed(self, batch: list[Watched], error: CavaticaError) -> None:
         """A list page failed: refused outright, stop listing; else as any failed poll."""
-        refused = (
-            isinstance(error, ApiError)
-            and _is_permanent(error.status)
-            and error.status not in (401, 403)
-        )
-        if not refused:
+        if not (isinstance(error, ApiError) and _refused(error)):
             await self._failed(batch, error)
             return
         logger.warning("watcher: the job list was refused (%s); reading jobs one by one", error)
@@ -568,6 +563,11 @@ def _raw_state(answer: Any) -> Any:
 def _is_permanent(status: int | None) -> bool:
     # 4xx other than 408 (timeout) and 429 (rate limit) will not go better by asking again.
     return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+def _refused(error: ApiError) -> bool:
+    # A permanent answer about what was asked; 401 and 403 are about the token and end the watch.
+    return _is_permanent(error.status) and error.status not in (401, 403)
 
 
 def _info(error: ApiError) -> ApiErrorInfo:
