@@ -6,11 +6,13 @@ import json
 import math
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from benchmarks.metrics import analytic, over_seeds, percentile, score
+from benchmarks.official import CaseStoppedError, _Slots
 from benchmarks.report import JOB_LIST, WATCHER, write_markdown
 
 ROOT = Path(__file__).parent.parent
@@ -126,6 +128,29 @@ def test_every_watcher_variant_is_held_to_the_targets(tmp_path: Path) -> None:
         "| F: p99 latency (reported; the issue sets no latency target here) | 3.30 x T_min "
         "| no target |"
     ) in rows
+
+
+def test_threads_queued_for_a_request_slot_leave_when_the_case_stops() -> None:
+    stop = threading.Event()
+    slots = _Slots(1, stop)
+    left: list[str] = []
+
+    def queue() -> None:
+        try:
+            with slots:
+                left.append("sent")
+        except CaseStoppedError:
+            left.append("stopped")
+
+    with slots:
+        queued = [threading.Thread(target=queue) for _ in range(3)]
+        for thread in queued:
+            thread.start()
+        stop.set()
+    for thread in queued:
+        thread.join(timeout=10)
+    # Each hands its slot on: all three leave, none sends.
+    assert left == ["stopped"] * 3
 
 
 def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
