@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -108,6 +109,28 @@ async def test_default_timeouts_never_time_out_on_the_pool(
         await client.transport.request("GET", "/rate_limit")
     timeout = route.calls.last.request.extensions["timeout"]
     assert timeout == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": None}
+
+
+async def test_callers_beyond_max_connections_wait_their_turn(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    in_flight = peak = 0
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await anyio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200, json={})
+
+    router.get("/rate_limit").mock(side_effect=answer)
+    client = make_client(router, clock, max_connections=2)
+    async with client, anyio.create_task_group() as group:
+        for _ in range(6):
+            group.start_soon(client.transport.request, "GET", "/rate_limit")
+    assert router.calls.call_count == 6
+    assert peak == 2
 
 
 async def test_client_and_call_timeouts(router: respx.MockRouter, clock: FakeClock) -> None:
