@@ -8,7 +8,7 @@ compression) for `--seconds`, measuring:
 - CPU: the client process's user+system seconds as a share of one core, after a warm-up of
   `WARMUP` seconds (the sustained rate, watcher-performance.md §5.5: warm up, then measure) and
   over the whole period (with the first sweep, which the budget's burst lets go at once), and
-  per 1000 job observations over the whole period;
+  per job status read (ms) over the whole period;
 - event-loop lag: a probe sleeping 100 ms in a loop; the overshoot's p99.
 
 Run: python -m benchmarks.idle --jobs 10000 --seconds 60 (the client role is internal).
@@ -49,7 +49,7 @@ async def watch_idle(
     from cavatica_async import CavaticaClient, JobKind, JobWatcher
 
     lags: list[float] = []
-    observations = 0
+    statuses = 0
     async with CavaticaClient(token=token, base_url=base_url) as client:
         before = rss_bytes()
         watcher = JobWatcher(client)
@@ -78,7 +78,7 @@ async def watch_idle(
             group.cancel_scope.cancel()
         wall_end, cpu_end = time.monotonic(), _cpu()
         after = rss_bytes()
-        observations = watcher.stats.jobs_polled
+        statuses = watcher.stats.jobs_polled
         requests = sum(watcher.stats.requests.values())
     wall, cpu = wall_end - wall_start, cpu_end - cpu_start
     [(warm_wall, warm_cpu)] = warm
@@ -89,8 +89,8 @@ async def watch_idle(
         "cpu_share_of_a_core": (cpu_end - warm_cpu) / (wall_end - warm_wall),
         "cpu_share_with_start": cpu / wall,
         "warmup_s": warm_wall - wall_start,
-        "cpu_s_per_1000_observations": 1000 * cpu / max(1, observations),
-        "observations": observations,
+        "cpu_ms_per_status": 1000 * cpu / max(1, statuses),
+        "statuses_read": statuses,
         "requests": requests,
         "loop_lag_p99_ms": 1000 * percentile(lags, 0.99),
         "seconds": wall,

@@ -8,6 +8,11 @@ Definitions (fixed before running; watcher-performance.md §5.3):
   change to the client's first observation of the new state, in platform seconds (compressed
   seconds times the compression factor).
 - completeness: ground-truth final states the client saw, over all ground-truth final states.
+- client CPU per status read (§5.3, item 4, as in workload E): the client process's user + system
+  CPU time (`getrusage`) from the client's start to its end or the deadline, its setup included
+  and no idle baseline subtracted (the harness process is otherwise idle during a case),
+  divided by the job statuses the simulator's 200 answers carried to it (a job, or each job of a
+  bulk result or job-list page). Also shown per detected transition and per request.
 - unknown ids reported: ids the platform does not know that the client reported as such, over
   the ids given that the platform does not know (workload F).
 - busiest window: the most requests counted in one rate-limit window (limit: 1000), 429s and
@@ -35,7 +40,7 @@ WITH_INTERVAL = (
     "requests_per_transition",
     "latency_p99_s",
     "p99_over_t_min",
-    "client_cpu_s_per_1000_observations",
+    "client_cpu_ms_per_status",
 )
 RESAMPLES = 2000
 WORST = {"busiest_window": max, "requests_429": max, "completeness": min, "unknown_reported": min}
@@ -64,8 +69,9 @@ def score(
     *,
     speed: float,
     t_min: float,
+    cpu_s: float,
 ) -> dict[str, Any]:
-    """The run's figures from what the client saw and what the simulator knows."""
+    """The run's figures from what the client saw, what the simulator knows and the CPU spent."""
     first_seen: dict[tuple[str, str], float] = {}
     for _, job_id, state, at in observations:
         first_seen.setdefault((job_id, str(state)), at)
@@ -106,6 +112,10 @@ def score(
         "unknown_reported": len(unknown_seen),
         "busiest_window": report.get("external", 0)
         + max((used + rejected for _, used, rejected in report["windows"]), default=0),
+        "statuses_read": report["statuses"],
+        "client_cpu_ms_per_status": 1000 * cpu_s / max(1, report["statuses"]),
+        "client_cpu_ms_per_transition": 1000 * cpu_s / max(1, detected),
+        "client_cpu_ms_per_request": 1000 * cpu_s / max(1, requests),
     }
 
 

@@ -127,8 +127,7 @@ def run_case(
         report = httpx.get(f"{root}/__bench/report", timeout=60).json()
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     bound = analytic(jobs)
-    figures = score(observations, report, speed=speed, t_min=bound["t_min_s"])
-    figures["client_cpu_s_per_1000_observations"] = 1000 * cpu / max(1, len(observations))
+    figures = score(observations, report, speed=speed, t_min=bound["t_min_s"], cpu_s=cpu)
     figures["elapsed_compressed_s"] = elapsed
     return figures
 

@@ -4,7 +4,8 @@ Run by `benchmarks.run`, never by hand: `python -m benchmarks.simproc CONFIG_JSO
 workload's jobs through the simulator's own API in-process, resets the rate limit and counters
 so setup costs nothing, writes the job list to `jobs.json` next to the config, serves on a free
 127.0.0.1 port and prints one JSON line `{"base_url", "token"}` when ready. `GET
-/__bench/report` returns the ground truth, the answer counts and each rate window's tally.
+/__bench/report` returns the ground truth, the answer counts, each rate window's tally and the
+job statuses the answers carried.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cavatica_async.simulator import Simulator, Timing, server
 from cavatica_async.simulator.ratelimit import FixedWindow
@@ -96,6 +98,43 @@ def running(config: dict[str, Any]) -> Iterator[tuple[dict[str, str], Path]]:
             process.wait(timeout=30)
 
 
+def statuses_in(body: bytes) -> int:
+    """How many job statuses one answer carries: a job, or a page or bulk result of them."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return 0
+    if not isinstance(answer, dict):
+        return 0
+    if "state" in answer:
+        return 1
+    items = answer.get("items")
+    if not isinstance(items, list):
+        return 0
+    # A bulk get's item holds its job under "resource", or an "error" for an id it does not know.
+    jobs = [item.get("resource", item) for item in items if isinstance(item, dict)]
+    return sum(1 for job in jobs if isinstance(job, dict) and "state" in job)
+
+
+def counting_statuses(app: ASGIApp, tally: list[int]) -> ASGIApp:
+    """`app`, adding to `tally[0]` the job statuses of every 200 answer it sends."""
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and status == 200:
+                tally[0] += statuses_in(message.get("body", b""))
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    return counted
+
+
 def main() -> None:
     config_path = Path(sys.argv[1])
     config: dict[str, Any] = json.loads(config_path.read_text())
@@ -121,6 +160,8 @@ def main() -> None:
         threading.Timer(at / sim.speed, sim.maintenance, (seconds,)).start()
     sim.faults.error_rate = config.get("error_rate", 0.0)
 
+    statuses = [0]
+
     async def report(request: Request) -> JSONResponse:
         truth = [[t.kind, t.job_id, t.previous, t.current, t.at] for t in sim.ground_truth()]
         counts = [[m, p, s, n] for (m, p, s), n in sim.request_counts().items()]
@@ -133,6 +174,7 @@ def main() -> None:
                 "limit": sim.limiter.limit,
                 "external": sim.limiter.external,
                 "unknown": len(unknown),
+                "statuses": statuses[0],
             }
         )
 
@@ -141,7 +183,7 @@ def main() -> None:
     def ready(base_url: str) -> None:
         print(json.dumps({"base_url": base_url, "token": sim.token}), flush=True)
 
-    server.run(sim.app, "127.0.0.1", 0, ready)
+    server.run(counting_statuses(sim.app, statuses), "127.0.0.1", 0, ready)
 
 
 if __name__ == "__main__":
