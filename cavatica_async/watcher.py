@@ -317,7 +317,9 @@ class JobWatcher:
             if wait <= 0:
                 self._budget.sent()
                 return True
+            started = anyio.current_time()
             await anyio.sleep(wait)
+            self.stats.budget_wait += anyio.current_time() - started
         return False
 
     async def _poll_bulk(self, kind: JobKind, batch: list[Watched]) -> None:
