@@ -12,7 +12,8 @@ Definitions (fixed before running; watcher-performance.md §5.3):
   CPU time (`getrusage`) from the client's start to its end or the deadline, its setup included
   and no idle baseline subtracted (the harness process is otherwise idle during a case),
   divided by the job statuses the simulator's 200 answers carried to it (a job, or each job of a
-  bulk result or job-list page). Also shown per detected transition and per request.
+  bulk result or job-list page). Also given per detected transition (shown beside it) and
+  per request (in the JSON).
 - unknown ids reported: ids the platform does not know that the client reported as such, over
   the ids given that the platform does not know (workload F).
 - busiest window: the most requests counted in one rate-limit window (limit: 1000), 429s and
