@@ -8,11 +8,13 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from benchmarks.metrics import analytic, over_seeds, percentile, score
 from benchmarks.official import CaseStoppedError, _Slots
+from benchmarks.plot import tradeoff_svg
 from benchmarks.report import JOB_LIST, WATCHER, write_markdown
 from benchmarks.simproc import statuses_in
 
@@ -180,6 +182,32 @@ def test_threads_queued_for_a_request_slot_leave_when_the_case_stops() -> None:
     assert left == ["stopped"] * 3
 
 
+def test_the_plot_of_a_has_a_point_per_watcher_and_sweep() -> None:
+    runs = {
+        WATCHER: figures(0.014, 0.8, 0.05) | {"latency_p99_s": 29.0},
+        "watcher (f=0.95)": figures(0.0145, 0.8, 0.05) | {"latency_p99_s": 30.0},
+        "naive async: GET per job every 10 s": figures(1.1, 18.0, 7.7),
+        "fixed bulk sweep every 2.5 s": figures(0.035, 0.4, 0.05) | {"latency_p99_s": 15.0},
+    }
+    svg = ElementTree.fromstring(tradeoff_svg(runs))  # noqa: S314 (our own output)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(svg.findall(f"{ns}circle")) == 3  # the naive loop is not on the trade-off plot
+    labels = [text.text for text in svg.findall(f"{ns}text")]
+    assert {"watcher (f=0.8, default)", "watcher (f=0.95)", "sweep 2.5 s"} <= set(labels)
+    # The two watcher points nearly coincide; their labels must not.
+    placed = {
+        text.text: (float(text.get("x", 0)), float(text.get("y", 0)))
+        for text in svg.findall(f"{ns}text")
+    }
+    boxes = [  # x from, x to (the plot's estimate of a label's width), baseline
+        (x, x + 6.6 * len(name), y)
+        for name, (x, y) in placed.items()
+        if name in ("watcher (f=0.8, default)", "watcher (f=0.95)")
+    ]
+    (a0, a1, ay), (b0, b1, by) = boxes
+    assert abs(ay - by) >= 13 or a1 <= b0 or b1 <= a0
+
+
 def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     out, markdown = tmp_path / "bench.json", tmp_path / "BENCHMARKS.md"
     done = subprocess.run(
@@ -212,3 +240,5 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     text = markdown.read_text()
     assert "| watcher (f=0.8, default) |" in text
     assert "## Targets" in text
+    assert "![A: requests per transition against p99 latency](BENCHMARKS-A.svg)" in text
+    ElementTree.parse(tmp_path / "BENCHMARKS-A.svg")  # noqa: S314 (our own output)
