@@ -15,13 +15,12 @@ WIDTH, HEIGHT = 720, 420
 LEFT, RIGHT, TOP, BOTTOM = 70, 190, 30, 50  # margins; labels of the points go right of them
 
 
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values spanning low..high."""
-    raw = (high - low) / count
+def _ticks(high: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to the first at or above `high`, about `count` steps."""
+    raw = high / count
     step = 10 ** math.floor(math.log10(raw))
     step *= next(m for m in (1, 2, 5, 10) if step * m >= raw)
-    first = math.floor(low / step) * step
-    return [first + i * step for i in range(count + 2) if first + i * step <= high + step / 2]
+    return [i * step for i in range(math.ceil(high / step - 1e-9) + 1)]
 
 
 def tradeoff_svg(runs: dict[str, dict[str, Any]]) -> str:
@@ -31,8 +30,8 @@ def tradeoff_svg(runs: dict[str, dict[str, Any]]) -> str:
         for label, run in runs.items()
         if label.startswith(("watcher (f=", "fixed bulk sweep"))
     ]
-    xs = _ticks(0.0, max(x for _, x, _ in points) * 1.1)
-    ys = _ticks(0.0, max(y for _, _, y in points) * 1.1)
+    xs = _ticks(max(x for _, x, _ in points) * 1.05)
+    ys = _ticks(max(y for _, _, y in points) * 1.05)
 
     def at(x: float, y: float) -> tuple[float, float]:
         width, height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

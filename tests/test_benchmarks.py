@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.metrics import analytic, over_seeds, percentile, score
 from benchmarks.official import CaseStoppedError, _Slots
-from benchmarks.plot import tradeoff_svg
+from benchmarks.plot import _ticks, tradeoff_svg
 from benchmarks.report import JOB_LIST, WATCHER, write_markdown
 from benchmarks.simproc import statuses_in
 
@@ -206,6 +206,14 @@ def test_the_plot_of_a_has_a_point_per_watcher_and_sweep() -> None:
     ]
     (a0, a1, ay), (b0, b1, by) = boxes
     assert abs(ay - by) >= 13 or a1 <= b0 or b1 <= a0
+
+
+@pytest.mark.parametrize("high", [0.0385, 0.021, 1.0, 5.5, 70.2, 699.4])
+def test_the_plot_axes_reach_past_every_point(high: float) -> None:
+    ticks = _ticks(high)
+    assert ticks[0] == 0
+    assert ticks[-1] >= high
+    assert 3 <= len(ticks) <= 8
 
 
 def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
