@@ -14,18 +14,38 @@ stay under the limit.
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 # Re-check this often while waiting for something the budget cannot predict (a response).
 RECHECK = 1.0
+# The platform counts requests in fixed windows of 5 minutes
+# (https://docs.sevenbridges.com/docs/api-rate-limit). No honest answer asks a client to wait
+# longer than one window, so no answer makes the library pause longer than MAX_PAUSE, and a
+# reset further ahead than one window (with room for clock skew) is believed as one window.
+RATE_WINDOW = 300.0
+MAX_PAUSE = RATE_WINDOW
+RESET_SKEW = 60.0
+
+
+def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    # Written so that NaN fails too: every comparison with NaN is false.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValueError(f"budget {attribute.name} must be in (0, 1], got {value!r}")
+
+
+def _share(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"budget {attribute.name} must be in [0, 1], got {value!r}")
 
 
 @attrs.define
 class RateBudget:
     """Pacing state; its methods read no clock and do no I/O: the caller gives the time."""
 
-    fraction: float = 0.8
-    burst: float = 0.125  # of the share, sent as fast as answers come when saved up
+    fraction: float = attrs.field(default=0.8, validator=_fraction)
+    burst: float = attrs.field(default=0.125, validator=_share)  # of the share, at once
     limit: int | None = None
     remaining: int | None = None  # lowest value seen in the current window
     reset: float | None = None  # epoch seconds when the current window ends
@@ -37,12 +57,29 @@ class RateBudget:
     tokens: float | None = None  # requests that may go now; starts full
     tokens_at: float = 0.0  # when `tokens` was last topped up
     paused_until: float = 0.0
+    doubtful: bool = False  # the current reset was implausible and is believed as one window
 
     def observe(
         self, limit: int, remaining: int, reset: float, now: float, *, counted: bool
     ) -> None:
-        """Take in one response's rate-limit values; `counted` is False for free calls."""
-        if self.reset is None or reset > self.reset + 0.5:
+        """Take in one response's rate-limit values; `counted` is False for free calls.
+
+        An implausible answer cannot poison the budget: `remaining` is kept within the limit; a
+        reset more than a window ahead is not believed while a plausible window runs, and
+        otherwise taken as one window ahead until the next plausible answer replaces it; a
+        reset before the current one (a late answer, or one from 1970) changes nothing.
+        """
+        limit = max(0, limit)
+        remaining = min(max(0, remaining), limit)
+        doubtful = not (reset <= now + RATE_WINDOW + RESET_SKEW)  # NaN included
+        if doubtful:
+            if self.reset is not None and not self.doubtful and now < self.reset:
+                # A plausible window is running: this answer's numbers are not believed.
+                self.own_since_seen += counted
+                return
+            reset = now + RATE_WINDOW
+        if self.reset is None or reset > self.reset + 0.5 or (self.doubtful and not doubtful):
+            self.doubtful = doubtful
             # A new window (the reset moved on).
             self.limit, self.remaining, self.reset = limit, remaining, reset
             self.window_seen, self.window_left = now, reset - now
@@ -105,6 +142,8 @@ class RateBudget:
         """Record a request finished (answered or failed)."""
         self.inflight = max(0, self.inflight - 1)
 
-    def pause(self, until: float) -> None:
-        """Send nothing before `until` (after a 429, or during maintenance)."""
-        self.paused_until = max(self.paused_until, until)
+    def pause(self, until: float, now: float) -> None:
+        """Send nothing before `until` (after a 429, or during maintenance), at most MAX_PAUSE."""
+        if math.isnan(until):
+            until = now + MAX_PAUSE
+        self.paused_until = max(self.paused_until, min(until, now + MAX_PAUSE))

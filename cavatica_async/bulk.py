@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import anyio
 
+from cavatica_async.bulk_match import body_source, match, resource_id, source_key, source_names
 from cavatica_async.converter import structure
 from cavatica_async.errors import ApiError, CavaticaError, DecodeError, PartialStartError
 from cavatica_async.models import ApiErrorInfo, BulkItem
@@ -22,6 +23,11 @@ R = TypeVar("R")
 BULK_LIMIT = 100
 # Chunks in flight at once: enough to overlap latency, few enough to leave the rate budget.
 BULK_CONCURRENCY = 4
+MISSING_READ = "the answer had no item for this id"
+MISSING_START = (
+    "the answer did not say what became of this item; a job may have started for it "
+    "(look before starting it again)"
+)
 
 
 def chunked(values: Sequence[C], size: int = BULK_LIMIT) -> list[Sequence[C]]:
@@ -45,9 +51,12 @@ async def run_chunks(
         async with limiter:
             try:
                 results[index] = await send(chunk)
-            except CavaticaError as exc:
-                results[index] = exc
-                first_error.append(exc)
+            except Exception as exc:
+                # Anything unforeseen stays with its chunk: escaping, it would cancel the
+                # other chunks' requests and lose the jobs they started.
+                error = exc if isinstance(exc, CavaticaError) else unexpected(exc)
+                results[index] = error
+                first_error.append(error)
                 if stop_on_error:
                     group.cancel_scope.cancel()
 
@@ -71,12 +80,15 @@ async def bulk_post(
 ) -> list[BulkItem[T]]:
     """POST `{key: chunk}` per chunk of `values`; one `BulkItem` per value, in order.
 
-    Read-only calls (`idempotent`) raise the first failure. Create calls never lose a started
-    job: a chunk that failed as a whole gives each of its values an error item instead.
+    Read-only calls (`idempotent`, `values` are ids) raise the first failure, and match answer
+    items to ids by the id each names. Create calls never lose a started job: a chunk that
+    failed as a whole gives each of its values an error item instead. Either way one item that
+    cannot be decoded fails alone.
     """
+    what = f"POST {path}"
 
     async def send(chunk: Sequence[Any]) -> list[BulkItem[T]]:
-        items = await post_chunk(
+        raw = await post_chunk(
             transport,
             path,
             key,
@@ -86,9 +98,15 @@ async def bulk_post(
             headers=headers,
             retry=retry,
         )
+        if idempotent:
+            matched = match(chunk, raw, resource_id, what)
+        else:
+            names = source_names(chunk)
+            asked = [body_source(body, names) for body in chunk]
+            matched = match(asked, raw, source_key(names), what, check_order=False)
         return [
-            structure_item(item, model, f"POST {path} item {index}")
-            for index, item in enumerate(items)
+            _one(item, model, f"{what} item {index}", idempotent)
+            for index, item in enumerate(matched)
         ]
 
     results = await run_chunks(chunked(values), send, stop_on_error=idempotent)
@@ -103,6 +121,18 @@ async def bulk_post(
     return joined
 
 
+def _one(item: Any, model: type[T], what: str, read: bool) -> BulkItem[T]:
+    """One answer item as a `BulkItem`; what cannot be read becomes that item's error."""
+    if item is None:
+        # Said so that nobody starts it again blindly: the platform may have started it.
+        missing = MISSING_READ if read else MISSING_START
+        return BulkItem(error=ApiErrorInfo(message=f"{what}: {missing}"))
+    try:
+        return structure_item(item, model, what)
+    except DecodeError as error:
+        return BulkItem(error=error_info(error))
+
+
 async def post_chunk(
     transport: Transport,
     path: str,
@@ -114,7 +144,7 @@ async def post_chunk(
     headers: dict[str, str] | None = None,
     retry: RetryPolicy | None = None,
 ) -> list[Any]:
-    """POST `{key: chunk}` (at most 100 values): the answer's items as JSON, one per value."""
+    """POST `{key: chunk}` (at most 100 values): the answer's items as JSON, not yet matched."""
     response = await transport.request(
         "POST",
         path,
@@ -124,7 +154,7 @@ async def post_chunk(
         idempotent=idempotent,
         retry=retry,
     )
-    return raw_items(response.json(), len(chunk), f"POST {path}")
+    return raw_items(response.json(), f"POST {path}")
 
 
 async def start_jobs(
@@ -168,23 +198,23 @@ def error_info(error: CavaticaError) -> ApiErrorInfo:
     return ApiErrorInfo(message=str(error))
 
 
-def raw_items(body: Any, expected: int, what: str) -> list[Any]:
-    """The `items` of a bulk answer, one per input, not yet structured (`DecodeError` if not)."""
+def raw_items(body: Any, what: str) -> list[Any]:
+    """The `items` of a bulk answer, not yet structured nor matched (`DecodeError` if none)."""
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list):
-        raise DecodeError(f"{what} answer has no 'items' list")
-    # Bulk answers carry one item per input, in input order (sevenbridges-python bulk.py).
-    if len(items) != expected:
-        raise DecodeError(f"{what} answered {len(items)} items for {expected} inputs")
+        raise DecodeError(f"{what} answer has no 'items' list", shape=True)
     return items
+
+
+def unexpected(exc: Exception) -> CavaticaError:
+    """A `CavaticaError` standing for an exception nothing foresaw, chained to it."""
+    error = CavaticaError(f"unexpected {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def structure_item(item: Any, model: type[T], what: str) -> BulkItem[T]:
     """One bulk answer item as a `BulkItem` (`DecodeError` naming the item's id if it cannot)."""
-    return structure(item, BulkItem[model], what=f"{what}{_resource_id(item)}")  # type: ignore[valid-type]
-
-
-def _resource_id(item: Any) -> str:
-    resource = item.get("resource") if isinstance(item, dict) else None
-    job_id = resource.get("id") if isinstance(resource, dict) else None
-    return f" (id {job_id!r})" if job_id is not None else ""
+    job_id = resource_id(item)
+    about = f" (id {job_id[:100]!r})" if job_id is not None else ""
+    return structure(item, BulkItem[model], what=f"{what}{about}")  # type: ignore[valid-type]

@@ -18,7 +18,13 @@ from cavatica_async.endpoints.exports import Exports
 from cavatica_async.endpoints.imports import Imports
 from cavatica_async.models import RateLimit
 from cavatica_async.retry import RetryPolicy
-from cavatica_async.transport import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT, Timeout, Transport
+from cavatica_async.transport import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TIMEOUT,
+    Timeout,
+    Transport,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -28,7 +34,9 @@ class CavaticaClient:
     """An async client of the CAVATICA / Seven Bridges API; use `async with` or `aclose()`.
 
     With no arguments the token and endpoint come from `SB_AUTH_TOKEN` / `SB_API_ENDPOINT`, then
-    from `~/.sevenbridges/credentials` (see `resolve_config`).
+    from `~/.sevenbridges/credentials` (see `resolve_config`). Bad options (a `budget_fraction`
+    outside (0, 1], `max_connections` < 1, a base URL with a query) raise `ValueError` before
+    anything is sent; an answer larger than `max_body_size` bytes is refused unread.
     """
 
     def __init__(
@@ -44,6 +52,7 @@ class CavaticaClient:
         retry: RetryPolicy | None = None,
         budget_fraction: float = 0.8,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         allow_insecure_http: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
@@ -60,6 +69,7 @@ class CavaticaClient:
             retry=retry,
             budget_fraction=budget_fraction,
             max_connections=max_connections,
+            max_body_size=max_body_size,
             http_transport=transport,
             clock=clock,
             rng=rng,

@@ -114,11 +114,19 @@ def resolve_config(
 
 def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
     """Validate a base URL and drop its trailing slash; plain http only to loopback hosts."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it: a port of 99999 raises)
+    except ValueError as exc:
+        raise ConfigError(f"base URL is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"base URL {url!r} is not an http(s) URL with a host")
     if parts.username or parts.password:
         raise ConfigError("base URL must not carry a user name or password")
+    if parts.query or parts.fragment or url.rstrip("/").endswith(("?", "#")):
+        # Paths are appended to the base URL: a query or fragment in it would swallow them.
+        # Not echoed: a query may carry a secret.
+        raise ConfigError("base URL must not have a query string or fragment (`?...`, `#...`)")
     if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
         raise ConfigError(
             f"refusing to send the auth token over plain http to {parts.hostname}: "

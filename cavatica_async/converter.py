@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn
 
 from cavatica_async.errors import DecodeError
 from cavatica_async.models import OpenEnum, RateLimit
@@ -87,6 +89,20 @@ def parse_bool(value: object) -> bool:
     raise ValueError(f"expected a boolean, got {value!r}")
 
 
+def _objects_only(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
+    # cattrs reads an attrs class's fields with `name in value`, so a list or a string where
+    # an object is documented would silently give every field its default.
+    build = make_dict_structure_fn(cls, converter)
+
+    def structure_object(value: Any, _: type[Any]) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+        return build(value, cls)
+
+    return structure_object
+
+
+converter.register_structure_hook_factory(attrs.has, _objects_only)
 converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
 converter.register_structure_hook(int, lambda value, _: parse_int(value))
 converter.register_structure_hook(bool, lambda value, _: parse_bool(value))
@@ -136,9 +152,33 @@ def structure(data: Any, cls: type[T], *, what: str) -> T:
         return converter.structure(data, cls)
     except cattrs.BaseValidationError as exc:
         problems = "; ".join(cattrs.transform_error(exc, path="$"))
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         problems = str(exc) or type(exc).__name__
+    except RecursionError:
+        problems = "nested too deeply"
+    if len(problems) > 1000:
+        problems = problems[:1000] + "..."
     name = getattr(cls, "__name__", str(cls))
+    raise DecodeError(f"{what}{_about(data)} does not fit {name}: {problems}", shape=True)
+
+
+def structure_job(data: Any, cls: type[T], *, job_id: str, what: str) -> T:
+    """`structure`, then a `DecodeError` unless the answer is about `job_id` itself.
+
+    An answer naming another job (a platform bug, a caching proxy) must never be taken as the
+    asked job's state.
+    """
+    job = structure(data, cls, what=what)
+    answered = str(getattr(job, "id", None))
+    if answered != job_id:
+        raise DecodeError(
+            f"{what} is about job {answered[:100]!r}, not the job asked for", shape=True
+        )
+    return job
+
+
+def _about(data: Any) -> str:
     job_id = data.get("id") if isinstance(data, dict) else None
-    about = f" (id {job_id!r})" if isinstance(job_id, (str, int)) else ""
-    raise DecodeError(f"{what}{about} does not fit {name}: {problems}")
+    if isinstance(job_id, bool) or not isinstance(job_id, (str, int)):
+        return ""
+    return f" (id {str(job_id)[:100]!r})"

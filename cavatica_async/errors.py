@@ -6,6 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from cavatica_async._logging import secrets
+
 
 class ErrorCode(enum.IntEnum):
     """Platform error codes (the `code` field of an error body) that callers act on.
@@ -54,8 +56,11 @@ class CavaticaError(Exception):
     """Base of every error this library raises."""
 
 
-class ConfigError(CavaticaError):
-    """The client could not be configured: no token, a malformed file, an unsafe URL."""
+class ConfigError(CavaticaError, ValueError):
+    """The client could not be configured: no token, a malformed file, an unsafe URL.
+
+    Also a `ValueError`: every such problem is a bad argument or a bad setting.
+    """
 
 
 class ClientClosedError(CavaticaError):
@@ -77,14 +82,15 @@ class ApiError(CavaticaError):
         request_id: str | None = None,
         body_excerpt: str | None = None,
     ) -> None:
-        self.message = message
+        # Texts taken from a body may echo the token (a 401 page quoting the request): scrubbed.
+        self.message = secrets.redact(message)
         self.status = status
         self.method = method
         self.url = url
         self.code = code
-        self.more_info = more_info
+        self.more_info = None if more_info is None else secrets.redact(more_info)
         self.request_id = request_id
-        self.body_excerpt = body_excerpt
+        self.body_excerpt = None if body_excerpt is None else secrets.redact(body_excerpt)
         super().__init__(self._describe())
 
     @property
@@ -169,7 +175,11 @@ class TransportTimeoutError(TransportError):
 
 
 class DecodeError(CavaticaError):
-    """A response body was not JSON, or not the shape the API documents."""
+    """A response body was not JSON, or not the shape the API documents.
+
+    `shape` is True when the body was JSON but did not fit (a field of the wrong type, another
+    job's id): the platform answered, about something the library cannot take as asked.
+    """
 
     def __init__(
         self,
@@ -179,19 +189,27 @@ class DecodeError(CavaticaError):
         method: str | None = None,
         url: str | None = None,
         body_excerpt: str | None = None,
+        shape: bool = False,
     ) -> None:
+        self.shape = shape
         self.status = status
         self.method = method
         self.url = url
-        self.body_excerpt = body_excerpt
-        super().__init__(message)
+        self.body_excerpt = None if body_excerpt is None else secrets.redact(body_excerpt)
+        super().__init__(secrets.redact(message))
+
+
+EXCERPT_SOURCE = 65536  # bytes of a body an excerpt is taken from
 
 
 def body_excerpt(content: bytes, limit: int = 200) -> str:
     """The start of a response body as one line of text, for error messages."""
-    text = " ".join(content.decode("utf-8", errors="replace").split())
+    # Only the start is decoded (an error body can be megabytes long), but enough of it that a
+    # token is masked whole even after a long run of whitespace is folded.
+    text = " ".join(content[:EXCERPT_SOURCE].decode("utf-8", errors="replace").split())
     if not text:
         return "(empty body)"
+    text = secrets.redact(text)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -222,7 +240,10 @@ class WaitTimeoutError(CavaticaError, TimeoutError):
         self.job_id = job_id
         self.last_state = last_state
         self.waited = waited
-        super().__init__(f"{what} {job_id} is still {last_state} after {waited:.0f} s")
+        if last_state is None:
+            super().__init__(f"{what} {job_id}: no answer within {waited:.0f} s")
+        else:
+            super().__init__(f"{what} {job_id} is still {last_state} after {waited:.0f} s")
 
 
 class PartialStartError(CavaticaError):

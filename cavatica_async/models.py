@@ -264,7 +264,7 @@ class Link:
 class Page(Generic[T]):
     """One page of a list answer: its items and the links to its neighbours."""
 
-    items: tuple[T, ...] = ()
+    items: tuple[T, ...]
     href: str | None = None
     links: tuple[Link, ...] = ()
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 from cavatica_async.converter import structure
+from cavatica_async.errors import DecodeError
 from cavatica_async.models import Page
 from cavatica_async.transport import Transport
 
@@ -45,7 +46,12 @@ class Pager(Generic[T]):
 
     async def _fetch(self, target: str) -> None:
         response = await self._transport.request("GET", target, params=self._query)
-        page = structure(response.json(), Page[self._model], what=f"GET {target}")  # type: ignore[name-defined]
+        body = response.json()
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            # An array, a string or an object without `items` is a broken answer, never an
+            # empty list: taking it as one would end a listing early without a word.
+            raise DecodeError(f"GET {target} answer has no 'items' list", shape=True)
+        page = structure(body, Page[self._model], what=f"GET {target}")  # type: ignore[name-defined]
         self._buffer.extend(page.items)
         next_href = page.next_href
         # Stop on an empty page or a link already followed, whatever the links say.

@@ -8,6 +8,11 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 _FORMATTER = string.Formatter()
+# Platform ids are 17 to 32 characters in the docs' examples (a 32-character export id in
+# https://docs.cavatica.org/docs/get-details-of-a-bulk-export-job); sevenbridges-python refuses
+# URLs over 6,000 characters before sending. An id longer than this cannot be
+# real, and one of 70,000 would make a URL no HTTP library sends.
+MAX_ID_LENGTH = 1000
 # One regex search instead of a Python loop per character: ids are checked on every bulk poll.
 _WHITESPACE = re.compile(r"\s")
 
@@ -19,6 +24,12 @@ def check_id(value: object, what: str) -> str:
     problem = None
     if not value:
         problem = "is empty"
+    elif len(value) > MAX_ID_LENGTH:
+        # Said without echoing the whole value: it may be megabytes.
+        raise ValueError(
+            f"invalid {what} {value[:40]!r}...: {len(value):,} characters, "
+            f"more than the {MAX_ID_LENGTH:,} an id may have"
+        )
     elif "/" in value or "\\" in value:
         problem = "contains a path separator"
     elif ".." in value:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+import anyio
 import attrs
 
 from cavatica_async.errors import WaitTimeoutError
@@ -28,6 +30,27 @@ class _Job(Protocol):
 J = TypeVar("J", bound=_Job)
 
 
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # Written so that NaN fails too: every comparison with NaN is false.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"PollPolicy.{attribute.name} must be a positive number, got {value!r}")
+
+
+def _check_policy(policy: PollPolicy) -> None:
+    if not 1 <= policy.factor < math.inf:
+        raise ValueError(f"PollPolicy.factor must be at least 1, got {policy.factor!r}")
+    if policy.maximum < policy.initial:
+        raise ValueError(
+            f"PollPolicy.maximum ({policy.maximum}) is less than initial ({policy.initial})"
+        )
+    if not 0 <= policy.jitter < 1:
+        raise ValueError(f"PollPolicy.jitter must be in [0, 1), got {policy.jitter!r}")
+    if isinstance(policy.max_bad_answers, bool) or policy.max_bad_answers < 1:
+        raise ValueError(
+            f"PollPolicy.max_bad_answers must be at least 1, got {policy.max_bad_answers!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class PollPolicy:
     """Per-job poll intervals: `initial`, times `factor` per unchanged poll, at most `maximum`.
@@ -35,12 +58,18 @@ class PollPolicy:
     The interval resets to `initial` whenever the state changes, and each wait is spread by
     ±`jitter` (a fraction) so jobs started together do not poll together. Established pollers
     do the same (Cromwell x1.1, api_core 1 to 20 s x1.5; watcher-performance.md §2).
+    A job whose answers cannot be read `max_bad_answers` times in a row (a state that is a
+    number, another job's id) is reported with an error event instead of polled forever.
     """
 
-    initial: float = 2.0
-    factor: float = 1.5
-    maximum: float = 60.0
+    initial: float = attrs.field(default=2.0, validator=_positive)
+    factor: float = attrs.field(default=1.5, validator=_positive)
+    maximum: float = attrs.field(default=60.0, validator=_positive)
     jitter: float = 0.1
+    max_bad_answers: int = 5
+
+    def __attrs_post_init__(self) -> None:
+        _check_policy(self)
 
     def grow(self, interval: float | None, changed: bool) -> float:
         """The next un-jittered interval after a poll that did (or did not) see a change."""
@@ -53,6 +82,14 @@ class PollPolicy:
         return interval * (1 - self.jitter + 2 * self.jitter * rand)
 
 
+def check_timeout(timeout: float | None) -> None:
+    """`ValueError` unless `timeout` is None or a number of seconds >= 0 (NaN is not)."""
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
+        raise ValueError(f"timeout must be None or >= 0 seconds, got {timeout!r}")
+
+
 async def wait_for(
     fetch: Callable[[], Awaitable[J]],
     *,
@@ -62,13 +99,26 @@ async def wait_for(
     timeout: float | None,
     policy: PollPolicy,
 ) -> J:
-    """Poll `fetch` until the job is terminal, or raise `WaitTimeoutError` after `timeout` s."""
+    """Poll `fetch` until the job is terminal, or raise `WaitTimeoutError` after `timeout` s.
+
+    The timeout is one deadline for the whole wait, the request in flight included: an answer
+    that drips in a byte at a time (each read within the read timeout) cannot stretch it.
+    """
+    check_timeout(timeout)
     clock, rng = transport.clock, transport.rng
     started = clock.monotonic()
+    # The request in flight is bounded on the event loop's clock; the injected clock (which
+    # tests may run faster than real time) bounds the waits between polls.
+    begun = anyio.current_time()
+    deadline = math.inf if timeout is None else begun + timeout
     interval: float | None = None
     last = None
     while True:
-        job = await fetch()
+        with anyio.move_on_after(deadline - anyio.current_time()) as scope:
+            job = await fetch()
+        if scope.cancelled_caught:
+            waited = max(clock.monotonic() - started, anyio.current_time() - begun)
+            raise WaitTimeoutError(what, job_id, None if last is None else str(last), waited)
         if job.state.is_terminal:
             return job
         interval = policy.grow(interval, changed=job.state != last)

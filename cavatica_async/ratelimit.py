@@ -1,11 +1,13 @@
-"""Reading the platform's rate-limit signals from response headers."""
+"""Reading the platform's rate-limit signals from response headers, trusting none of them far."""
 
 from __future__ import annotations
 
 import email.utils
+import math
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from cavatica_async.budget import MAX_PAUSE
 from cavatica_async.converter import parse_int, parse_timestamp
 from cavatica_async.models import RateLimit
 
@@ -29,31 +31,44 @@ def rate_limit_from_headers(headers: Mapping[str, str]) -> RateLimit | None:
 
 
 def retry_at_from_headers(headers: Mapping[str, str], now: float) -> datetime | None:
-    """When a 429 may be retried: `Retry-After` if sent, else `X-RateLimit-Reset`."""
-    retry_after = headers.get("retry-after")
-    if retry_after is not None:
-        at = _parse_retry_after(retry_after.strip(), now)
-        if at is not None:
-            return at
-    reset = headers.get("x-ratelimit-reset")
-    try:
-        return parse_timestamp(reset) if reset is not None else None
-    except (ValueError, TypeError, OverflowError, OSError):
+    """When a 429 may be retried: `Retry-After` if usable, else `X-RateLimit-Reset`.
+
+    The answer is never before `now` nor more than `MAX_PAUSE` (one rate window) after it, so
+    a `Retry-After` of a year or of 1e20 is taken as one window; a value that is neither a
+    number of seconds nor a date is ignored.
+    """
+    at = _retry_after(headers.get("retry-after"), now)
+    if at is None:
+        at = _reset(headers.get("x-ratelimit-reset"))
+    if at is None:
         return None
+    return datetime.fromtimestamp(min(max(at, now), now + MAX_PAUSE), tz=timezone.utc)
 
 
-def _parse_retry_after(value: str, now: float) -> datetime | None:
+def _retry_after(value: str | None, now: float) -> float | None:
     # RFC 9110 §10.2.3: delay-seconds or an HTTP-date.
+    if value is None:
+        return None
+    value = value.strip()
     try:
         seconds = float(value)
     except ValueError:
         pass
     else:
-        if seconds >= 0:
-            return datetime.fromtimestamp(now, tz=timezone.utc) + timedelta(seconds=seconds)
+        if math.isnan(seconds) or seconds < 0:
+            return None
+        return now + min(seconds, MAX_PAUSE)  # inf and 1e20 included
+    try:
+        date = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _reset(value: str | None) -> float | None:
+    if value is None:
         return None
     try:
-        at = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        return parse_timestamp(value).timestamp()
+    except (ValueError, TypeError, OverflowError, OSError):
         return None
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)

@@ -32,6 +32,7 @@ class Watched:
     due: float = 0.0
     seq: int = 0  # which heap entry is current; older entries are skipped
     failures: int = 0  # consecutive failed polls
+    bad_answers: int = 0  # consecutive answers about this job that could not be read
     in_flight: bool = False
     listed_at: int | None = None  # where the job list last showed it (JobWatcher(job_list=True))
 
@@ -128,7 +129,7 @@ class Schedule:
 
     def polled(self, watched: Watched, now: float, changed: bool, rand: float) -> None:
         """Schedule the next poll after a successful one: reset on change, else grow."""
-        watched.in_flight, watched.failures = False, 0
+        watched.in_flight, watched.failures, watched.bad_answers = False, 0, 0
         interval = self.policy.grow(watched.interval, changed)
         state = watched.state
         short = self.dwell.short(watched.kind, state) if changed and state is not None else None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import platform
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,18 +39,28 @@ from cavatica_async.retry import RetryAttempt, RetryPolicy
 # At 1000 requests / 5 min (3.3 req/s) a handful of connections carries the whole budget;
 # ten leave room for slow answers and bursts after a rate-limit reset.
 DEFAULT_MAX_CONNECTIONS = 10
+# No answer of this API comes near this (a page of 100 jobs is about 100 kB); a larger one is
+# refused unread, so a broken or hostile server cannot make the client hold gigabytes.
+DEFAULT_MAX_BODY_SIZE = 50 * 1024 * 1024
+ABANDON_CHUNKS = 16  # read at most this many more chunks of an answer refused as too large
 USER_AGENT = (
     f"cavatica-async/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
 )
+
+
+def _phase(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # NaN compares false with everything, so `value >= 0` alone would let it through.
+    if value is not None and not (isinstance(value, (int, float)) and value >= 0):
+        raise ValueError(f"Timeout.{attribute.name} must be None or >= 0 seconds, got {value!r}")
 
 
 @attrs.frozen
 class Timeout:
     """Seconds allowed to connect, to send a request, and to wait on each read of the answer."""
 
-    connect: float | None = 5.0
-    read: float | None = 30.0
-    write: float | None = 30.0
+    connect: float | None = attrs.field(default=5.0, validator=_phase)
+    read: float | None = attrs.field(default=30.0, validator=_phase)
+    write: float | None = attrs.field(default=30.0, validator=_phase)
 
     @classmethod
     def of(cls, value: float | Timeout | None) -> Timeout:
@@ -80,16 +91,27 @@ class Response:
     def json(self) -> Any:
         """The body decoded as JSON, or `DecodeError` with the status and a body excerpt."""
         try:
-            return json.loads(self.content)
-        except ValueError:
+            return decode_json(self.content)
+        except ValueError as exc:
             excerpt = body_excerpt(self.content)
             raise DecodeError(
-                f"HTTP {self.status} from {self.method} {self.url} (not JSON): {excerpt}",
+                f"HTTP {self.status} from {self.method} {self.url} ({exc}): {excerpt}",
                 status=self.status,
                 method=self.method,
                 url=self.url,
                 body_excerpt=excerpt,
             ) from None
+
+
+def decode_json(content: bytes) -> Any:
+    """`content` decoded as JSON; `ValueError` saying why not (never `RecursionError`)."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        # A body of thousands of `[` exhausts the parser's recursion limit.
+        raise ValueError("JSON nested too deeply") from None
+    except ValueError:
+        raise ValueError("not JSON") from None
 
 
 class Transport:
@@ -105,10 +127,13 @@ class Transport:
         retry: RetryPolicy | None = None,
         budget_fraction: float = 0.8,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         http_transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        _check_count("max_connections", max_connections)
+        _check_count("max_body_size", max_body_size)
         token = config.token.reveal()
         headers = {
             "Accept": "application/json",
@@ -133,6 +158,7 @@ class Transport:
         self._inflight: set[anyio.CancelScope] = set()
         self._closed = False
         self._connections = anyio.Semaphore(max_connections)
+        self.max_body_size = max_body_size
         self._client = httpx.AsyncClient(
             base_url=config.base_url,
             headers=headers,
@@ -264,36 +290,18 @@ class Transport:
                 await self._clock.sleep(delay)
 
     async def _send_once(self, send: _Send) -> Response:
-        request = self._client.build_request(
-            send.method,
-            send.path,
-            params=send.params,
-            json=send.json,
-            headers=send.headers,
-            timeout=send.timeout if send.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
+        request = self._build(send)
         method, url = send.method, str(request.url)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s headers=%s", method, url, redact_headers(request.headers.items()))
         self.requests_sent += 1
-        try:
-            # Callers beyond the pool's size wait here, not in httpcore's pool, which rescans
-            # its whole queue against every connection at each change: 1,000 gets at once on
-            # one client cost 6.7 ms of CPU each when queued there, 1.6 ms when queued here.
-            async with self._connections:
-                started = self._clock.monotonic()
-                response = await self._client.send(request)
-        except httpx.TimeoutException as exc:
-            never_sent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-            raise TransportTimeoutError(
-                _describe(exc), method=method, url=url, request_sent=not never_sent
-            ) from exc
-        except httpx.RequestError as exc:
-            never_sent = isinstance(exc, httpx.ConnectError)
-            raise TransportError(
-                _describe(exc), method=method, url=url, request_sent=not never_sent
-            ) from exc
-        request_id = response.headers.get("x-request-id")
+        # Callers beyond the pool's size wait here, not in httpcore's pool, which rescans its
+        # whole queue against every connection at each change: 1,000 gets at once on one
+        # client cost 6.7 ms of CPU each when queued there, 1.6 ms when queued here.
+        async with self._connections:
+            started = self._clock.monotonic()
+            response, content = await self._exchange(request, method, url)
+        request_id = _text(response.headers.get("x-request-id"), limit=100)
         rate_limit = rate_limit_from_headers(response.headers)
         if rate_limit is not None:
             self.rate_limit = rate_limit
@@ -322,15 +330,96 @@ class Transport:
                 url=url,
                 request_id=request_id,
                 headers=response.headers,
-                content=response.content,
+                content=content,
             )
-        raise self._api_error(response, method, url, request_id)
+        raise self._api_error(response, content, method, url, request_id)
+
+    def _build(self, send: _Send) -> httpx.Request:
+        """The httpx request; what cannot be sent at all is a `ValueError` naming why."""
+        try:
+            return self._client.build_request(
+                send.method,
+                send.path,
+                params=send.params,
+                json=send.json,
+                headers=send.headers,
+                timeout=send.timeout if send.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            # An over-long URL, or a body value JSON cannot carry (a date in `properties`).
+            raise ValueError(f"cannot send {send.method} {send.path}: {exc}") from exc
+
+    async def _exchange(
+        self, request: httpx.Request, method: str, url: str
+    ) -> tuple[httpx.Response, bytes]:
+        """Send and read the answer; every failure below is mapped to a `CavaticaError` here.
+
+        The edge of the library: nothing from httpx, httpcore, h11, ssl or a user's transport
+        passes it unwrapped.
+        """
+        try:
+            response = await self._client.send(request, stream=True)
+            try:
+                content = await self._read(response, method, url)
+            finally:
+                await response.aclose()
+        except DecodeError:
+            raise
+        except httpx.TimeoutException as exc:
+            never_sent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise TransportTimeoutError(
+                _describe(exc), method=method, url=url, request_sent=not never_sent
+            ) from exc
+        except httpx.RequestError as exc:
+            never_sent = isinstance(exc, httpx.ConnectError)
+            raise TransportError(
+                _describe(exc), method=method, url=url, request_sent=not never_sent
+            ) from exc
+        except Exception as exc:
+            # Whatever else a transport raised (a custom one's bug, a stream error): the
+            # request may have been acted on, so it counts as sent and is not re-sent unless
+            # idempotent.
+            raise TransportError(
+                _describe(exc, unexpected=True), method=method, url=url, request_sent=True
+            ) from exc
+        return response, content
+
+    async def _read(self, response: httpx.Response, method: str, url: str) -> bytes:
+        """The whole body, refused unread past `max_body_size` (counted after decompression)."""
+        cap = self.max_body_size
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > cap:
+            raise self._too_large(response, method, url, f"declares {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        body = response.aiter_bytes()
+        async for chunk in body:
+            size += len(chunk)
+            if size > cap:
+                await _abandon(response, body)
+                raise self._too_large(response, method, url, f"passed {size:,} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, response: httpx.Response, method: str, url: str, how: str) -> DecodeError:
+        return DecodeError(
+            f"HTTP {response.status_code} from {method} {url}: the answer {how}, over the "
+            f"{self.max_body_size:,}-byte cap (max_body_size); the rest was not read",
+            status=response.status_code,
+            method=method,
+            url=url,
+        )
 
     def _api_error(
-        self, response: httpx.Response, method: str, url: str, request_id: str | None
+        self,
+        response: httpx.Response,
+        content: bytes,
+        method: str,
+        url: str,
+        request_id: str | None,
     ) -> ApiError:
         try:
-            body = json.loads(response.content)
+            body = decode_json(content)
         except ValueError:
             body = None
         code: int | None = None
@@ -341,10 +430,10 @@ class Transport:
                 code = parse_int(body.get("code"))
             except ValueError:
                 code = None
-            message = str(body.get("message") or response.reason_phrase or "error")
-            more_info = str(body["more_info"]) if body.get("more_info") else None
+            message = _text(body.get("message")) or response.reason_phrase or "error"
+            more_info = _text(body.get("more_info"))
         else:
-            excerpt = body_excerpt(response.content)
+            excerpt = body_excerpt(content)
             message = excerpt
         cls = error_class(response.status_code, code)
         fields: dict[str, Any] = {
@@ -361,6 +450,34 @@ class Transport:
         return cls(message, **fields)
 
 
+async def _abandon(response: httpx.Response, body: AsyncIterator[bytes]) -> None:
+    """Stop reading an answer: close its connection, then let the readers see it end.
+
+    httpx reads through nested async generators; breaking out of the outer one would leave
+    the inner ones to the garbage collector (which trio reports). Closed first, the stream
+    ends or fails at once and every layer finishes; a stream that ignores closing is left
+    after a few chunks rather than read on.
+    """
+    await response.aclose()
+    with contextlib.suppress(Exception):
+        for _ in range(ABANDON_CHUNKS):
+            await body.__anext__()
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+
+
+def _text(value: object, limit: int = 1000) -> str | None:
+    """A string field of an error body, cut to `limit`; anything else (a nested list) is None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        return None
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
 @attrs.frozen
 class _Send:
     """One logical request, re-sent as-is on each retry."""
@@ -375,6 +492,7 @@ class _Send:
     free: bool
 
 
-def _describe(exc: httpx.RequestError) -> str:
+def _describe(exc: Exception, *, unexpected: bool = False) -> str:
     # httpx messages name the socket error; the token cannot be in them, but redact anyway.
-    return secrets.redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return secrets.redact(f"unexpected {text}" if unexpected else text)

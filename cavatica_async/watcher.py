@@ -21,12 +21,15 @@ import attrs
 from anyio.abc import TaskGroup
 
 from cavatica_async._logging import logger
-from cavatica_async.bulk import structure_item
+from cavatica_async.bulk import structure_item, unexpected
+from cavatica_async.bulk_match import match, resource_id
 from cavatica_async.client import CavaticaClient
 from cavatica_async.converter import structure
 from cavatica_async.errors import (
     ApiError,
     CavaticaError,
+    ClientClosedError,
+    DecodeError,
     ForbiddenError,
     MaintenanceError,
     NotFoundError,
@@ -124,7 +127,14 @@ class JobWatcher:
         # One list sweep at a time: two would read the same jobs, and an older page could be
         # taken in after a newer one and report a state the job has already left.
         self._sweeping = False
-        self._reported: dict[JobKind, dict[str, tuple[str | None, bool]]] = {k: {} for k in JobKind}
+        # Per job: the last state reported, whether it was final, and the generation of the
+        # watch (each add() after a remove() starts a new one; events of an older one queued
+        # before the remove are dropped, so a job re-added never reports its end twice).
+        self._reported: dict[JobKind, dict[str, tuple[str | None, bool, int]]] = {
+            k: {} for k in JobKind
+        }
+        self._generation = 0
+        self._iterating = False  # a task is inside __anext__
         self._wake = anyio.Event()  # the scheduler's: something to do may have appeared
         self._consumer_wake = anyio.Event()  # the iterator's: an event or the end may be there
         self._fatal: CavaticaError | None = None
@@ -142,7 +152,9 @@ class JobWatcher:
 
     async def __aenter__(self) -> JobWatcher:
         # Streams are made here, not in __init__, so a watcher never entered leaves nothing open.
-        self._send, self._receive = anyio.create_memory_object_stream[JobEvent](self._buffer)
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[int, JobEvent]](
+            self._buffer
+        )
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
@@ -176,7 +188,8 @@ class JobWatcher:
         check_id(job_id, f"{kind} job id")
         if self._schedule.get(kind, job_id) is not None or job_id in self._reported[kind]:
             return
-        self._reported[kind][job_id] = (None, False)
+        self._generation += 1
+        self._reported[kind][job_id] = (None, False, self._generation)
         self._schedule.add(kind, job_id, None, float("-inf"))
         self._wake.set()
 
@@ -199,7 +212,7 @@ class JobWatcher:
         jobs = [
             {"kind": kind.value, "id": job_id, "state": state, "final": final}
             for kind, reported in self._reported.items()
-            for job_id, (state, final) in reported.items()
+            for job_id, (state, final, _) in reported.items()
         ]
         return {"version": SNAPSHOT_VERSION, "jobs": jobs}
 
@@ -209,9 +222,19 @@ class JobWatcher:
     async def __anext__(self) -> JobEvent:
         if self._group is None:
             raise RuntimeError("iterate a JobWatcher inside `async with JobWatcher(client) as w:`")
+        if self._iterating:
+            # Two consumers would share one wake-up and one of them would sleep forever.
+            raise RuntimeError("another task is already iterating this JobWatcher")
+        self._iterating = True
+        try:
+            return await self._next_event()
+        finally:
+            self._iterating = False
+
+    async def _next_event(self) -> JobEvent:
         while True:
             try:
-                event = self._receive.receive_nowait()
+                generation, event = self._receive.receive_nowait()
             except anyio.WouldBlock:
                 # Events already seen are delivered first; then a fatal error ends the watch.
                 if self._fatal is not None:
@@ -224,10 +247,11 @@ class JobWatcher:
             except anyio.EndOfStream:
                 raise StopAsyncIteration from None
             reported = self._reported[event.kind]
-            if event.job_id not in reported:
+            current = reported.get(event.job_id)
+            if current is None or current[2] != generation:
                 continue  # removed after this event was queued: nothing more is reported
             state = None if event.current is None else str(event.current)
-            reported[event.job_id] = (state, event.terminal)
+            reported[event.job_id] = (state, event.terminal, generation)
             self.stats.events += 1
             return event
 
@@ -236,7 +260,7 @@ class JobWatcher:
     async def _run(self, group: TaskGroup) -> None:
         try:
             await self._client.get_rate_limit(retry=NO_RETRY)  # free: start the budget known
-        except (UnauthorizedError, ForbiddenError) as error:
+        except (UnauthorizedError, ForbiddenError, ClientClosedError) as error:
             self._fail(error)
             return
         except CavaticaError as error:
@@ -298,6 +322,11 @@ class JobWatcher:
                 await self._poll_bulk(kind, batch)
             else:
                 await self._poll_one(kind, batch[0])
+        except Exception as exc:
+            # Nothing foreseen reaches here; if something does, the watch goes on and the
+            # batch is polled again, rather than the whole watcher dying with it.
+            logger.exception("watcher: unexpected error polling %d %s job(s)", len(batch), kind)
+            await self._failed([w for w in batch if w.in_flight], unexpected(exc))
         finally:
             self._slots.release()
             self._wake.set()
@@ -324,20 +353,26 @@ class JobWatcher:
 
     async def _poll_bulk(self, kind: JobKind, batch: list[Watched]) -> None:
         group = self._client.exports if kind is JobKind.EXPORT else self._client.imports
-        what = f"POST {group.bulk_path}/get item"
+        what = f"POST {group.bulk_path}/get"
         try:
             ids = [w.job_id for w in batch]
             raw = await self._counted(kind, group._bulk_get_raw(ids, retry=NO_RETRY))
         except CavaticaError as error:
             await self._failed(batch, error)
             return
-        for index, (watched, answer) in enumerate(zip(batch, raw, strict=True)):
+        # Each item goes to the job it names, never by position alone (bulk_match).
+        matched = match(ids, raw, resource_id, what)
+        for index, (watched, answer) in enumerate(zip(batch, matched, strict=True)):
+            if answer is None:
+                missing = DecodeError(f"{what}: the answer had no item for this job", shape=True)
+                await self._failed([watched], missing)
+                continue
             # Most polls find the state unchanged: read it first, structure only a change.
             if watched.state is not None and _raw_state(answer) == watched.state:
                 self._unchanged(watched)
                 continue
             try:
-                item: BulkItem[Any] = structure_item(answer, group.model, f"{what} {index}")
+                item: BulkItem[Any] = structure_item(answer, group.model, f"{what} item {index}")
             except CavaticaError as error:
                 await self._failed([watched], error)
                 continue
@@ -493,18 +528,29 @@ class JobWatcher:
         self._consumer_wake.set()
 
     async def _failed(self, batch: list[Watched], error: CavaticaError) -> None:
-        if isinstance(error, (UnauthorizedError, ForbiddenError)):
+        if isinstance(error, (UnauthorizedError, ForbiddenError, ClientClosedError)):
             self._fail(error)
             return
+        if not batch:
+            return
+        if isinstance(error, DecodeError) and error.shape and len(batch) == 1:
+            # An answer about this one job that cannot be taken as its state: after a few in a
+            # row, say so once instead of polling it forever.
+            watched = batch[0]
+            watched.bad_answers += 1
+            if watched.bad_answers >= self._policy.max_bad_answers:
+                message = f"{watched.bad_answers} answers in a row could not be read: {error}"
+                await self._unknown(watched, ApiErrorInfo(message=message))
+                return
         wall = self._clock.time()
         if isinstance(error, RateLimitError):
             self.stats.rate_limited += 1
             until = error.retry_at.timestamp() if error.retry_at else wall + self._policy.initial
-            self._budget.pause(until + self._rng.random())
+            self._budget.pause(until + self._rng.random(), wall)
         elif isinstance(error, MaintenanceError):
             # Everyone waits; one poll after the pause probes whether maintenance is over.
             self.stats.maintenance += 1
-            self._budget.pause(wall + self._backoff(max(batch, key=lambda w: w.failures)))
+            self._budget.pause(wall + self._backoff(max(batch, key=lambda w: w.failures)), wall)
         elif (
             isinstance(error, ApiError)
             and not isinstance(error, ServerError)
@@ -529,10 +575,13 @@ class JobWatcher:
     async def _emit(self, event: JobEvent) -> None:
         # Only a full buffer waits: a checkpoint per event would cost a trip through the event
         # loop for each of the hundred changes one bulk or list answer can carry.
+        reported = self._reported[event.kind].get(event.job_id)
+        if reported is None:
+            return  # removed meanwhile
         try:
-            self._send.send_nowait(event)
+            self._send.send_nowait((reported[2], event))
         except anyio.WouldBlock:
-            await self._send.send(event)
+            await self._send.send((reported[2], event))
         self._consumer_wake.set()
 
     def _fail(self, error: CavaticaError) -> None:
@@ -547,12 +596,16 @@ class JobWatcher:
             snapshot.get("jobs"), list
         ):
             raise ValueError(f"not a JobWatcher snapshot (version {SNAPSHOT_VERSION} expected)")
-        for entry in snapshot["jobs"]:
-            kind, job_id = JobKind(entry["kind"]), check_id(entry["id"], "snapshot job id")
-            state, final = entry.get("state"), bool(entry.get("final"))
-            self._reported[kind][job_id] = (state, final)
-            if not final:
+        for number, entry in enumerate(snapshot["jobs"]):
+            try:
+                kind, job_id = JobKind(entry["kind"]), check_id(entry["id"], "snapshot job id")
+                state, final = entry.get("state"), bool(entry.get("final"))
                 known = STATES[kind](state) if state is not None else None
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ValueError(f"snapshot job {number} is not a watched job: {exc}") from None
+            self._generation += 1
+            self._reported[kind][job_id] = (state, final, self._generation)
+            if not final:
                 self._schedule.add(kind, job_id, known, float("-inf"))
 
 

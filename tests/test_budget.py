@@ -53,8 +53,8 @@ def test_requests_in_flight_count_as_spent() -> None:
 
 def test_a_pause_holds_everything() -> None:
     budget = synced()
-    budget.pause(50.0)
-    budget.pause(20.0)  # a shorter pause never shortens a longer one
+    budget.pause(50.0, 0.0)
+    budget.pause(20.0, 0.0)  # a shorter pause never shortens a longer one
     assert budget.wait(10.0) == pytest.approx(40.0)
 
 

@@ -146,7 +146,11 @@ async def test_a_bad_id_never_reaches_the_transport(job_id: str) -> None:
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as mock:
         route = mock.get(url__startswith=BASE_URL + "/storage/exports/").mock(
             side_effect=lambda request: httpx.Response(
-                200, json={**EXAMPLE[ExportJob], "id": unquote(request.url.raw_path.decode())}
+                200,
+                json={
+                    **EXAMPLE[ExportJob],
+                    "id": unquote(request.url.raw_path.decode().rpartition("/")[2]),
+                },
             )
         )
         async with CavaticaClient(token="a" * 32, base_url=BASE_URL) as client:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from cavatica_async.bulk import BULK_LIMIT, bulk_post, post_chunk
-from cavatica_async.converter import structure
+from cavatica_async.converter import structure_job
 from cavatica_async.models import BulkItem, ExportJob, ImportJob
 from cavatica_async.pages import Pager
 from cavatica_async.paths import check_id
@@ -51,7 +51,9 @@ class StorageJobs(Generic[J]):
             ids={"job_id": check_id(job_id, f"{self.noun} id")},
             retry=retry,
         )
-        return structure(response.json(), self.model, what=f"GET {self.path}/{job_id} answer")
+        return structure_job(
+            response.json(), self.model, job_id=job_id, what=f"GET {self.path}/{job_id} answer"
+        )
 
     async def bulk_get(
         self, ids: Sequence[str], *, retry: RetryPolicy | None = None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cavatica_async.bulk import start_jobs
-from cavatica_async.converter import structure
+from cavatica_async.converter import structure_job
 from cavatica_async.errors import DecodeError
 from cavatica_async.inputs import CopyItem
 from cavatica_async.models import AsyncFileJob
@@ -93,7 +93,9 @@ class AsyncJobs:
         body = response.json()
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
-            raise DecodeError(f"GET /async/files?offset={offset} answer has no 'items' list")
+            raise DecodeError(
+                f"GET /async/files?offset={offset} answer has no 'items' list", shape=True
+            )
         links = body.get("links")
         more = isinstance(links, list) and any(
             isinstance(link, dict) and link.get("rel") == "next" for link in links
@@ -111,8 +113,11 @@ class AsyncJobs:
         response = await self._transport.request(
             "GET", f"/async/files/{operation}/{{job_id}}", ids={"job_id": job_id}, retry=retry
         )
-        return structure(
-            response.json(), AsyncFileJob, what=f"GET /async/files/{operation}/{job_id} answer"
+        return structure_job(
+            response.json(),
+            AsyncFileJob,
+            job_id=job_id,
+            what=f"GET /async/files/{operation}/{job_id} answer",
         )
 
     async def _wait(

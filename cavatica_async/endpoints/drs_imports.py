@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cavatica_async.bulk import start_jobs
-from cavatica_async.converter import structure
+from cavatica_async.converter import structure_job
 from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import DrsImportJob
 from cavatica_async.paths import check_id
@@ -54,8 +54,11 @@ class DrsImports:
         response = await self._transport.request(
             "GET", "/bulk/drs/imports/{import_id}", ids={"import_id": import_id}, retry=retry
         )
-        return structure(
-            response.json(), DrsImportJob, what=f"GET /bulk/drs/imports/{import_id} answer"
+        return structure_job(
+            response.json(),
+            DrsImportJob,
+            job_id=import_id,
+            what=f"GET /bulk/drs/imports/{import_id} answer",
         )
 
     async def wait(
