@@ -18,7 +18,9 @@ class Reply:
     body: object = None
     status: int = 200
     headers: dict[str, str] = attrs.Factory(dict)
-    stall: str | None = None  # "headers": never answer; "body": stop halfway through the body
+    stall: str | None = None  # "headers": never answer; "body": stop halfway through the body;
+    # "drip": send the body one byte every `drip` seconds (each read well within its timeout)
+    drip: float = 0.3
 
 
 class LoopbackServer:
@@ -92,6 +94,16 @@ class LoopbackServer:
             }
             lines = [f"HTTP/1.1 {reply.status} Answer"] + [f"{k}: {v}" for k, v in headers.items()]
             head_out = ("\r\n".join(lines) + "\r\n\r\n").encode()
+            if reply.stall == "drip":
+                await stream.send(head_out)
+                self.stalled.set()
+                try:
+                    for byte in payload:
+                        await anyio.sleep(reply.drip)
+                        await stream.send(bytes([byte]))
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    return
+                continue
             if reply.stall == "body":
                 await stream.send(head_out + payload[: len(payload) // 2])
                 self.stalled.set()

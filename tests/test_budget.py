@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import RateBudget
-from cavatica_async.budget import RECHECK
+from cavatica_async.budget import MAX_PAUSE, RATE_WINDOW, RECHECK
 
 
 def synced(
@@ -155,3 +155,62 @@ def test_spending_without_pause_keeps_the_others_fraction_to_the_reset() -> None
         spent += 1
         budget.observe(1000, 1000 - spent, 300.0, now, counted=True)
     assert 790 <= spent <= 800  # 0.8 of the window, 200 left for the user's other calls
+
+
+# --- implausible answers (issue 16): bounded beliefs ------------------------------------------
+
+
+@pytest.mark.parametrize("until", [1e12, float("inf"), float("nan"), 10.0 + 5 * 365 * 86400])
+def test_a_pause_never_lasts_longer_than_one_window(until: float) -> None:
+    budget = synced()
+    budget.pause(until, 10.0)
+    assert budget.wait(10.0) == pytest.approx(MAX_PAUSE)
+    assert budget.wait(10.0 + MAX_PAUSE) == 0.0
+
+
+@pytest.mark.parametrize("reset", [4e9, 1e15, float("inf"), float("nan")])
+def test_a_reset_years_ahead_is_not_believed_while_a_plausible_window_runs(reset: float) -> None:
+    budget = synced()  # a window ending at 300
+    before = budget.wait(1.0)
+    budget.observe(1000, 999, reset, 1.0, counted=True)
+    assert budget.reset == 300.0
+    assert budget.wait(1.0) == pytest.approx(before)
+
+
+def test_a_reset_years_ahead_on_its_own_is_one_window_until_a_plausible_one() -> None:
+    budget = RateBudget(burst=0.0)
+    budget.observe(1000, 1000, 4e9, 0.0, counted=True)  # year 2096: taken as 0 + 300
+    assert budget.reset == RATE_WINDOW
+    assert budget.wait(0.0) == 0.0
+    budget.sent()
+    budget.done()
+    assert budget.wait(0.0) == pytest.approx(0.375)  # 800 over 300 s, not over 130 years
+    budget.observe(1000, 990, 120.0, 1.0, counted=True)  # plausible, though earlier
+    assert budget.reset == 120.0
+    assert not budget.doubtful
+
+
+def test_a_reset_far_in_the_past_changes_nothing_and_the_next_answer_restores() -> None:
+    budget = synced()
+    budget.observe(1000, 0, -1e9, 1.0, counted=True)  # 1938
+    assert (budget.reset, budget.remaining) == (300.0, 1000)
+    fresh = RateBudget(burst=0.0)
+    fresh.observe(1000, 500, 0.0, 100.0, counted=True)  # the first answer: 1970
+    assert fresh.wait(100.0) == 0.0  # the window is over: one probe
+    fresh.sent()
+    fresh.done()
+    fresh.observe(1000, 999, 400.0, 101.0, counted=True)
+    assert fresh.reset == 400.0
+
+
+@pytest.mark.parametrize(("remaining", "kept"), [(10**12, 1000), (-5, 0)])
+def test_remaining_is_kept_within_the_limit(remaining: int, kept: int) -> None:
+    budget = RateBudget()
+    budget.observe(1000, remaining, 300.0, 0.0, counted=True)
+    assert budget.remaining == kept
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.1, 1.01, float("nan"), float("inf")])
+def test_a_fraction_outside_0_to_1_is_refused(fraction: float) -> None:
+    with pytest.raises(ValueError, match=r"budget fraction must be in \(0, 1\]"):
+        RateBudget(fraction=fraction)

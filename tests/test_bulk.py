@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -12,7 +13,9 @@ import respx
 from cavatica_async import (
     NO_RETRY,
     BulkItem,
+    CavaticaClient,
     CopyItem,
+    DrsImportItem,
     ExportJob,
     ExportRequest,
     ExportState,
@@ -181,3 +184,163 @@ async def test_bulk_items_type(router: respx.MockRouter, clock: FakeClock) -> No
     async with make_client(router, clock) as client:
         [item] = await client.exports.bulk_get(["e1"])
     assert item == BulkItem(resource=ExportJob(id="e1", state=ExportState.RUNNING))
+
+
+# --- broken answers (issue 16): nothing the platform confirmed is dropped ---------------------
+
+
+def nested_or_boom(bad: str) -> httpx.Response:
+    if bad == "nested":
+        return httpx.Response(200, content=b"[" * 50_000)
+    if bad == "html":
+        return httpx.Response(200, content=b"<html>proxy</html>")
+    raise RuntimeError("a transport's own bug")
+
+
+@pytest.mark.parametrize("bad", ["nested", "html", "exception"])
+async def test_bulk_start_keeps_every_other_chunks_jobs_when_one_answer_is_broken(
+    router: respx.MockRouter, clock: FakeClock, bad: str
+) -> None:
+    def create(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["items"]
+        if items[0]["destination"]["location"] == "out-100":
+            return nested_or_boom(bad)
+        return httpx.Response(
+            200,
+            json={
+                "items": [
+                    {
+                        "resource": {
+                            "id": f"job-{item['destination']['location']}",
+                            "state": "PENDING",
+                        }
+                    }
+                    for item in items
+                ]
+            },
+        )
+
+    router.post("/bulk/storage/exports/create").mock(side_effect=create)
+    requests = [ExportRequest(f"{index:024x}", "owner/vol", f"out-{index}") for index in range(250)]
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_start(requests)
+    assert [item.ok for item in items] == [True] * 100 + [False] * 100 + [True] * 50
+    assert [item.resource.id for item in items if item.resource] == [
+        f"job-out-{index}" for index in [*range(100), *range(200, 250)]
+    ]
+
+
+@pytest.mark.parametrize("bad", ["nested", "html", "exception"])
+@pytest.mark.parametrize(
+    "start",
+    [
+        lambda client, n: client.drs_imports.start(
+            [DrsImportItem(f"drs://h.example/{i}", project="o/p") for i in range(n)]
+        ),
+        lambda client, n: client.async_jobs.copy(
+            [CopyItem(f"{i:024x}", project="o/p") for i in range(n)]
+        ),
+        lambda client, n: client.async_jobs.move(
+            [CopyItem(f"{i:024x}", project="o/p") for i in range(n)]
+        ),
+        lambda client, n: client.async_jobs.delete([f"{i:024x}" for i in range(n)]),
+    ],
+    ids=["drs", "copy", "move", "delete"],
+)
+async def test_a_multi_job_start_carries_the_jobs_of_the_chunks_that_answered(
+    router: respx.MockRouter,
+    clock: FakeClock,
+    bad: str,
+    start: Callable[[CavaticaClient, int], Awaitable[list[Any]]],
+) -> None:
+    calls = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        first = json.dumps(json.loads(request.content)["items"][0])
+        if "00000064" in first or "/100" in first:  # the second chunk of 100
+            return nested_or_boom(bad)
+        return httpx.Response(200, json={"id": f"job-{calls}", "state": "SUBMITTED"})
+
+    router.post(url__regex=r"/(bulk/drs/imports/create|async/files/\w+)$").mock(side_effect=answer)
+    async with make_client(router, clock) as client:
+        with pytest.raises(PartialStartError) as info:
+            await start(client, 300)
+    assert calls == 3
+    assert len(info.value.started) == 2
+    assert len(info.value.errors) == 1
+    assert "1 chunk(s) failed" in str(info.value)
+
+
+async def test_one_undecodable_item_of_a_bulk_start_fails_alone(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post("/bulk/storage/exports/create").respond(
+        200,
+        json={
+            "items": [
+                {"resource": {"id": "j0", "state": "PENDING"}},
+                {"resource": {"id": "j1", "state": 5}},  # a state that is a number
+                [[[]]],
+                {"resource": {"id": "j3", "state": "PENDING"}},
+            ]
+        },
+    )
+    requests = [ExportRequest(f"{index:024x}", "owner/vol", f"out-{index}") for index in range(4)]
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_start(requests)
+    assert [item.resource.id if item.resource else None for item in items] == [
+        "j0",
+        None,
+        None,
+        "j3",
+    ]
+    assert "(id 'j1') does not fit" in (items[1].error.message or "")  # type: ignore[union-attr]
+
+
+async def test_a_bulk_start_answer_of_the_wrong_length_is_matched_by_source(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    def created(file: str) -> dict[str, Any]:
+        return {"resource": {"id": f"job-{file}", "state": "PENDING", "source": {"file": file}}}
+
+    files = [f"{index:024x}" for index in range(3)]
+    router.post("/bulk/storage/exports/create").respond(
+        200, json={"items": [created(files[2]), created(files[0])]}
+    )
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_start(
+            [ExportRequest(file, "owner/vol", f"out-{file}") for file in files]
+        )
+    assert [item.resource.id if item.resource else None for item in items] == [
+        f"job-{files[0]}",
+        None,
+        f"job-{files[2]}",
+    ]
+    assert "a job may have started for it" in (items[1].error.message or "")  # type: ignore[union-attr]
+
+
+async def test_bulk_get_takes_each_item_by_its_id_not_its_place(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post("/bulk/storage/exports/get").respond(
+        200,
+        json={
+            "items": [
+                {"resource": {"id": "e3", "state": "COMPLETED"}},
+                {"resource": {"id": "stranger", "state": "FAILED"}},
+                {"resource": {"id": "e1", "state": "RUNNING"}},
+                {"error": {"status": 404, "message": "which one?"}},
+            ]
+        },
+    )
+    async with make_client(router, clock) as client:
+        items = await client.exports.bulk_get(["e1", "e2", "e3", "e4"])
+    assert [str(item.resource.state) if item.resource else None for item in items] == [
+        "RUNNING",
+        None,
+        "COMPLETED",
+        None,
+    ]
+    assert [item.resource.id for item in items if item.resource] == ["e1", "e3"]

@@ -5,11 +5,19 @@ from __future__ import annotations
 import gc
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import respx
 
-from cavatica_async import CavaticaClient, ConfigError, DecodeError, RateLimit, UnauthorizedError
+from cavatica_async import (
+    CavaticaClient,
+    ConfigError,
+    DecodeError,
+    RateLimit,
+    Timeout,
+    UnauthorizedError,
+)
 
 from helpers import BASE_URL, TOKEN, FakeClock, make_client
 
@@ -98,3 +106,46 @@ def test_an_unclosed_client_warns_when_collected() -> None:
     with pytest.warns(ResourceWarning, match="unclosed <CavaticaClient"):
         forget_a_client()
     gc.collect()
+
+
+# --- options that cannot work (issue 16): ValueError before anything is sent ------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"budget_fraction": 0.0}, r"budget fraction must be in \(0, 1\]"),
+        ({"budget_fraction": 1.5}, r"budget fraction must be in \(0, 1\]"),
+        ({"budget_fraction": float("nan")}, r"budget fraction must be in \(0, 1\]"),
+        ({"max_connections": 0}, "max_connections must be a whole number of at least 1"),
+        ({"max_connections": 2.5}, "max_connections must be a whole number of at least 1"),
+        ({"max_body_size": 0}, "max_body_size must be a whole number of at least 1"),
+        ({"timeout": -1.0}, "Timeout.connect must be None or >= 0 seconds"),
+        ({"timeout": float("nan")}, "Timeout.connect must be None or >= 0 seconds"),
+        ({"base_url": "https://api.test/v2?x=1"}, "must not have a query string or fragment"),
+        ({"base_url": "https://api.test/v2#top"}, "must not have a query string or fragment"),
+        ({"base_url": "https://api.test/v2?"}, "must not have a query string or fragment"),
+        ({"base_url": "https://api.test:99999/v2"}, "is not a valid URL"),
+    ],
+)
+async def test_options_that_cannot_work_are_a_value_error(
+    router: respx.MockRouter, clock: FakeClock, options: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        make_client(router, clock, **options)
+    assert not router.calls
+
+
+@pytest.mark.parametrize("phase", ["connect", "read", "write"])
+async def test_a_timeout_phase_that_is_nan_or_negative_is_refused(phase: str) -> None:
+    for value in (float("nan"), -0.5):
+        with pytest.raises(ValueError, match=f"Timeout.{phase} must be None or >= 0"):
+            Timeout(**{phase: value})  # type: ignore[arg-type]
+    assert getattr(Timeout(**{phase: None}), phase) is None  # type: ignore[arg-type]
+
+
+async def test_the_whole_window_may_be_given_to_the_budget(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    async with make_client(router, clock, budget_fraction=1.0) as client:
+        assert client.transport.budget.fraction == 1.0

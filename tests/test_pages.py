@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -97,3 +98,24 @@ async def test_a_link_loop_stops(router: respx.MockRouter, clock: FakeClock) -> 
         jobs = [job async for job in client.async_jobs.list()]
     assert route.call_count == 2
     assert len(jobs) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        [{"id": "1", "type": "COPY", "state": "RUNNING"}],
+        "items",
+        {"href": "x", "links": []},
+        {"items": {"id": "1"}},
+        {"items": "abc"},
+        None,
+    ],
+)
+async def test_a_list_answer_without_an_items_list_is_a_decode_error(
+    router: respx.MockRouter, clock: FakeClock, body: Any
+) -> None:
+    router.get("/async/files").respond(200, content=json.dumps(body).encode())
+    async with make_client(router, clock) as client:
+        with pytest.raises(DecodeError, match="answer has no 'items' list"):
+            [job async for job in client.async_jobs.list()]

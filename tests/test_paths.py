@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import respx
 
-from cavatica_async.paths import check_id, expand
+from cavatica_async import JobKind, JobWatcher
+from cavatica_async.paths import MAX_ID_LENGTH, check_id, expand
+
+from helpers import FakeClock, make_client
 
 
 @pytest.mark.parametrize(
@@ -52,3 +56,30 @@ def test_ids_are_percent_encoded(value: str, encoded: str) -> None:
 def test_the_fields_must_match_the_template() -> None:
     with pytest.raises(KeyError, match="needs"):
         expand("/async/files/copy/{job_id}", {"id": "1"})
+
+
+def test_an_id_too_long_for_a_url_is_refused_without_echoing_it() -> None:
+    assert check_id("a" * MAX_ID_LENGTH, "export id")
+    with pytest.raises(ValueError, match=r"70,000 characters, more than the 1,000") as info:
+        check_id("a" * 70_000, "export id")
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.anyio
+async def test_an_id_too_long_never_reaches_the_transport(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    long_id = "e" * 70_000
+    async with make_client(router, clock) as client:
+        for call in (
+            client.exports.get(long_id),
+            client.exports.bulk_get(["e1", long_id]),
+            client.drs_imports.get(long_id),
+            client.async_jobs.get_copy(long_id),
+            client.exports.wait(long_id),
+        ):
+            with pytest.raises(ValueError, match="more than the 1,000"):
+                await call
+        with pytest.raises(ValueError, match="more than the 1,000"):
+            JobWatcher(client).add(JobKind.EXPORT, long_id)
+    assert not router.calls

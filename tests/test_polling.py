@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import anyio
 import attrs
 import pytest
 import respx
 
-from cavatica_async import ExportState, PollPolicy, WaitTimeoutError
+from cavatica_async import CavaticaClient, ExportState, PollPolicy, WaitTimeoutError
 from cavatica_async.polling import wait_for
 from cavatica_async.transport import Transport
 
 from helpers import FakeClock, make_client
+from loopback import LoopbackServer, Reply, serve
 
 POLICY = PollPolicy(initial=2.0, factor=1.5, maximum=10.0, jitter=0.1)
 
@@ -98,3 +100,52 @@ async def test_wait_times_out_naming_the_job_and_state(
     # 2 + 3 + 4.5 + 6.75 = 16.25; the last sleep is cut to land on the deadline, then one poll.
     assert clock.sleeps == [2.0, 3.0, 4.5, 6.75, pytest.approx(3.75)]
     assert calls[0] == 6
+
+
+# --- the wait's deadline (issue 16) -----------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_wait_deadline_also_bounds_a_slow_drip_answer() -> None:
+    running = {"id": "e1", "state": "RUNNING", "source": {"file": "f" * 24}}
+    server = LoopbackServer(answer=lambda target, body: Reply(running, stall="drip", drip=0.3))
+    async with serve(server) as base_url:
+        client = CavaticaClient(token="d" * 32, base_url=base_url)
+        async with client:
+            started = anyio.current_time()
+            with pytest.raises(WaitTimeoutError, match="e1: no answer within 3 s"):
+                await client.exports.wait("e1", timeout=3)
+            waited = anyio.current_time() - started
+    # The body takes over 20 s to drip in; the wait ends at its deadline.
+    assert 3 <= waited < 4.5
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), -1.0, float("-inf")])
+@pytest.mark.anyio
+async def test_a_nan_or_negative_timeout_is_refused(
+    router: respx.MockRouter, clock: FakeClock, timeout: float
+) -> None:
+    async with make_client(router, clock) as client:
+        with pytest.raises(ValueError, match="timeout must be None or >= 0 seconds"):
+            await client.exports.wait("e1", timeout=timeout)
+    assert not router.calls
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"initial": 0.0}, "initial must be a positive number"),
+        ({"initial": float("nan")}, "initial must be a positive number"),
+        ({"maximum": -1.0}, "maximum must be a positive number"),
+        ({"maximum": float("inf")}, "maximum must be a positive number"),
+        ({"factor": 0.5}, "factor must be at least 1"),
+        ({"factor": float("nan")}, "factor must be a positive number"),
+        ({"initial": 10.0, "maximum": 5.0}, "maximum .* is less than initial"),
+        ({"jitter": 1.0}, "jitter must be in"),
+        ({"jitter": float("nan")}, "jitter must be in"),
+        ({"max_bad_answers": 0}, "max_bad_answers must be at least 1"),
+    ],
+)
+def test_a_poll_policy_that_cannot_work_is_refused(fields: dict[str, float], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        PollPolicy(**fields)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from cavatica_async import CavaticaClient, CopyItem, ExportRequest
 from cavatica_async.simulator import Simulator, Timing
 
 import canary
+from loopback import LoopbackServer, Reply, serve
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
@@ -225,3 +226,24 @@ async def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     process = await run_cli(["--debug", "watch", "--export", "e1"], cli_env(tmp_path))
     assert process.returncode != 0
     assert "Traceback" in text(process)[1]
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"]], ids=["plain", "debug"])
+async def test_a_401_body_echoing_the_token_never_shows_it(
+    tmp_path: Path, debug: list[str]
+) -> None:
+    token = "ECHO0e5c0e5c0e5c0e5c0e5c0e5c0e5c"
+    canary.TOKENS.add(token)
+    echo = Reply(
+        {"status": 401, "code": 90001, "message": f"token {token} is not valid"},
+        status=401,
+        headers={"X-Request-Id": f"rq-{token}"[:12]},
+    )
+    async with serve(LoopbackServer(answer=lambda target, body: echo)) as base_url:
+        env = cli_env(tmp_path, SB_API_ENDPOINT=base_url, SB_AUTH_TOKEN=token)
+        process = await run_cli([*debug, "watch", "--export", "e1"], env)
+    out, err = text(process)
+    assert process.returncode != 0
+    assert "HTTP 401" in err
+    assert "token *** is not valid" in err
+    assert token not in out + err
