@@ -154,8 +154,6 @@ def structure(data: Any, cls: type[T], *, what: str) -> T:
         problems = "; ".join(cattrs.transform_error(exc, path="$"))
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         problems = str(exc) or type(exc).__name__
-    except RecursionError:
-        problems = "nested too deeply"
     if len(problems) > 1000:
         problems = problems[:1000] + "..."
     name = getattr(cls, "__name__", str(cls))

@@ -2,7 +2,9 @@
 
 Over real loopback HTTP, in one run: 10% random 5xx answered as HTML pages, a 60 s maintenance
 window, dropped connections, latency spikes past the read timeout, a 429 storm (an external
-consumer taking nearly the whole budget for a window) and 5% ids the platform does not know.
+consumer taking nearly the whole budget for a window), 5% ids the platform does not know, and 15%
+of successful reads answered with a hostile body: nested thousands deep, items reordered, a
+foreign job's id, or larger than the client's body cap.
 The short version runs in `make test`; `make soak` runs the long one (2,000 jobs), marked
 `soak`. Each prints its figures at the end of the session.
 """
@@ -15,6 +17,7 @@ import pytest
 
 from cavatica_async import CavaticaClient, JobEvent, JobKind, JobWatcher, Timeout
 from cavatica_async.simulator import Simulator
+from cavatica_async.simulator.faults import HOSTILE
 
 from helpers_watch import (
     FAST,
@@ -28,6 +31,7 @@ from helpers_watch import (
 pytestmark = pytest.mark.anyio
 
 READ_TIMEOUT = 0.5  # real seconds; spikes hold answers twice as long
+BODY_CAP = 1024 * 1024  # the client's max_body_size; oversized answers are twice that
 NORMAL_EXTERNAL, STORM_EXTERNAL = 200, 950  # the external consumer's requests per window
 
 
@@ -59,7 +63,13 @@ async def soak(scale: float) -> None:
     flowing = anyio.Event()
     async with sim.serve() as base_url:
         timeout = Timeout(connect=READ_TIMEOUT, read=READ_TIMEOUT, write=READ_TIMEOUT)
-        client = CavaticaClient(token=sim.token, base_url=base_url, transport=http, timeout=timeout)
+        client = CavaticaClient(
+            token=sim.token,
+            base_url=base_url,
+            transport=http,
+            timeout=timeout,
+            max_body_size=BODY_CAP,
+        )
         async with client:
             jobs = await start_mixed(sim, client, scale)
             unknown = unknown_ids(jobs, 0.05)
@@ -68,6 +78,7 @@ async def soak(scale: float) -> None:
             faults.error_rate, faults.html_errors = 0.1, True
             faults.drop_rate = 0.02
             faults.spike_rate, faults.spike_latency = 0.02, 2 * READ_TIMEOUT
+            faults.hostile_rate, faults.oversize = 0.15, 2 * BODY_CAP
             async with anyio.create_task_group() as group, JobWatcher(client, policy=FAST) as w:
                 group.start_soon(storm, sim, flowing, storm_span)
                 w.add_many(jobs + unknown)
@@ -100,7 +111,7 @@ async def soak(scale: float) -> None:
     injected = dict(sim.faults.injected)
     for fault in ("random 5xx", "HTML error page", "maintenance answer"):
         assert injected.get(fault), f"no {fault} was injected"
-    for fault in ("dropped connection", "latency spike"):
+    for fault in ("dropped connection", "latency spike", *HOSTILE):
         assert injected.get(fault), f"no {fault} was injected"
     rejected = sum(n for (_, _, status), n in sim.request_counts().items() if status == 429)
     SOAK_REPORT.append(

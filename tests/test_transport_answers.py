@@ -317,3 +317,27 @@ async def test_a_body_echoing_the_token_does_not_show_it(
     shown = f"{error} {error!r} " + " ".join(str(v) for v in vars(error).values())
     assert TOKEN not in shown
     assert "***" in shown
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "more_info"),
+    [
+        ({"message": 42, "more_info": ["a", "list"]}, "42", None),
+        ({"message": "x" * 5000}, "x" * 1000 + "...", None),
+        ({"message": [[["deep"]]], "more_info": {"a": 1}}, "Not Found", None),
+        ({"message": True}, "Not Found", None),
+    ],
+)
+async def test_error_fields_of_the_wrong_type_or_size_are_bounded_text(
+    router: respx.MockRouter,
+    clock: FakeClock,
+    body: dict[str, object],
+    message: str,
+    more_info: str | None,
+) -> None:
+    router.get("/x").respond(404, json=body, headers={"X-Request-Id": "r" * 5000})
+    async with make_client(router, clock) as client:
+        with pytest.raises(NotFoundError) as info:
+            await client.transport.request("GET", "/x")
+    assert (info.value.message, info.value.more_info) == (message, more_info)
+    assert info.value.request_id == "r" * 100 + "..."

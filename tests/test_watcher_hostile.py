@@ -24,6 +24,7 @@ from cavatica_async import (
     JobWatcher,
     PollPolicy,
 )
+from cavatica_async import watcher as watcher_module
 
 from helpers import rate_limit_body
 
@@ -311,3 +312,42 @@ async def test_a_429_pauses_the_watcher_for_at_most_one_window(retry_after: str)
             paused = client.transport.budget.paused_until - time.time()
     assert watcher.stats.rate_limited == 1
     assert 290 < paused <= 301
+
+
+# --- 4. nothing unforeseen ends the watch ----------------------------------------------------
+
+
+async def test_an_unexpected_error_while_polling_is_a_failed_poll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = watcher_module.structure_item
+    calls = 0
+
+    def buggy(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug nobody foresaw")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(watcher_module, "structure_item", buggy)
+    with respx.mock(base_url=BASE) as mock:
+        mock.post("/bulk/storage/exports/get").mock(side_effect=bulk({"e1": "COMPLETED"}))
+        events, watcher = await watch(mock, [(JobKind.EXPORT, "e1")])
+    assert states(events) == [("e1", "COMPLETED")]
+    assert watcher.stats.failures == 1
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"kind": "export"},
+        {"kind": "nope", "id": "e1"},
+        "e1",
+        {"kind": "copy", "id": "c1", "state": 5},
+    ],
+)
+async def test_a_snapshot_entry_that_is_not_a_job_is_a_value_error(entry: Any) -> None:
+    async with CavaticaClient(token=TOKEN, base_url=BASE) as client:
+        with pytest.raises(ValueError, match="snapshot job 0 is not a watched job"):
+            JobWatcher(client, resume={"version": 1, "jobs": [entry]})

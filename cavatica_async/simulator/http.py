@@ -133,15 +133,19 @@ class Pipeline:
     ) -> Route:
         """A Starlette route for `handler` at `/v2{template}`; `free` calls skip the rate limit."""
 
+        # Hostile answers replace only reads: a create's answer is the one place the
+        # platform can say what it started.
+        read = method == "GET" or template.endswith("/get")
+
         async def endpoint(request: Request) -> Response:
-            response = await self._answer(request, handler, auth=auth, free=free)
+            response = await self._answer(request, handler, auth=auth, free=free, read=read)
             self.counts[(method, template, response.status_code)] += 1
             return response
 
         return Route(f"/v2{template}", endpoint, methods=[method])
 
     async def _answer(
-        self, request: Request, handler: Handler, *, auth: bool, free: bool
+        self, request: Request, handler: Handler, *, auth: bool, free: bool, read: bool
     ) -> Response:
         sim = self.sim
         now = sim.clock.now()
@@ -170,6 +174,10 @@ class Pipeline:
             response = JSONResponse(
                 error_body(error.status, error.code, error.message), error.status
             )
+        if read and response.status_code == 200:
+            hostile = sim.faults.hostile(bytes(response.body))
+            if hostile is not None:
+                response = Response(hostile, 200, media_type="application/json")
         response.headers.update(headers)
         return response
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import httpx
 import pytest
@@ -71,3 +73,36 @@ async def test_external_consumer_eats_the_budget(manual: ManualClock) -> None:
         manual.advance(150)
         answer = await http.get("/user")
     assert answer.headers["X-RateLimit-Remaining"] == str(100 - 2 - 40)
+
+
+async def test_hostile_answers_replace_reads_only(sim: Simulator, http: httpx.AsyncClient) -> None:
+    files = [f.id for f in sim.world.children("rfranklin/project-1", None) if f.type == "file"]
+    items = [
+        {"source": {"file": f}, "destination": {"volume": "rfranklin/output", "location": f}}
+        for f in files[:3]
+    ]
+    sim.faults.hostile_rate, sim.faults.oversize = 1.0, 5000
+    created = await http.post("/bulk/storage/exports/create", json={"items": items})
+    ids = [item["resource"]["id"] for item in created.json()["items"]]  # a create is never touched
+    bodies = [
+        (await http.post("/bulk/storage/exports/get", json={"export_ids": ids})).content
+        for _ in range(4)
+    ]
+    # Each kind first where it fits, in order: nested, reordered, foreign id, oversized.
+    assert bodies[0] == b"[" * 100_000
+    assert [i["resource"]["id"] for i in json.loads(bodies[1])["items"]] == ids[::-1]
+    assert json.loads(bodies[2])["items"][0]["resource"]["id"] == f"{ids[0]}-foreign"
+    oversized = json.loads(bodies[3])
+    assert len(bodies[3]) > 5000
+    assert [i["resource"]["id"] for i in oversized["data"]["items"]] == ids
+    hostile = (await http.get(f"/storage/exports/{ids[0]}")).content  # a rate of 1: always
+    assert dict(sim.faults.injected).keys() >= {
+        "nested body",
+        "reordered items",
+        "foreign id",
+        "oversized body",
+    }
+    sim.faults.hostile_rate = 0.0
+    honest = (await http.get(f"/storage/exports/{ids[0]}")).content
+    assert json.loads(honest)["id"] == ids[0]
+    assert hostile != honest
