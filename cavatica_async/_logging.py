@@ -8,6 +8,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 logger = logging.getLogger("cavatica_async")
+# A library prints nothing of its own accord: without this, Python's last-resort handler
+# would print every WARNING to stderr of a program that never configured logging.
+logger.addHandler(logging.NullHandler())
 
 # The auth headers sevenbridges-python masks, plus Authorization, which it forgets (§7.2).
 SENSITIVE_HEADERS = frozenset({"x-sbg-auth-token", "authorization", "x-sbg-session-id"})

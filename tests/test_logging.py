@@ -121,3 +121,10 @@ def test_redact_headers_masks_every_auth_header() -> None:
 def test_every_guarded_logger_has_the_filter() -> None:
     for name in ("cavatica_async", "httpx", "httpcore", "httpcore.http11", "httpcore.connection"):
         assert any(isinstance(f, RedactingFilter) for f in logging.getLogger(name).filters), name
+
+
+def test_the_library_prints_nothing_until_logging_is_configured() -> None:
+    # With a handler of its own, the logger never falls back to Python's last-resort handler,
+    # which prints WARNING records of unconfigured programs to stderr.
+    handlers = logging.getLogger("cavatica_async").handlers
+    assert any(isinstance(handler, logging.NullHandler) for handler in handlers)
