@@ -45,7 +45,7 @@ from cavatica_async.models import (
 )
 from cavatica_async.polling import PollPolicy
 from cavatica_async.retry import NO_RETRY, RetryAttempt, RetryPolicy
-from cavatica_async.transport import Timeout
+from cavatica_async.timeout import Timeout
 from cavatica_async.watcher import JobWatcher, WatcherStats
 
 __all__ = [

@@ -27,6 +27,9 @@ RECHECK = 1.0
 RATE_WINDOW = 300.0
 MAX_PAUSE = RATE_WINDOW
 RESET_SKEW = 60.0
+# The platform's limit is 1000 per window; no believable one is near this, and numbers past it
+# (a header of 400 digits) would not even convert to a float.
+MAX_LIMIT = 10**9
 
 
 def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -69,7 +72,7 @@ class RateBudget:
         otherwise taken as one window ahead until the next plausible answer replaces it; a
         reset before the current one (a late answer, or one from 1970) changes nothing.
         """
-        limit = max(0, limit)
+        limit = min(max(0, limit), MAX_LIMIT)
         remaining = min(max(0, remaining), limit)
         doubtful = not (reset <= now + RATE_WINDOW + RESET_SKEW)  # NaN included
         if doubtful:
@@ -104,7 +107,10 @@ class RateBudget:
         return max(0, spent) / elapsed
 
     def wait(self, now: float) -> float:
-        """Seconds until the next request may be sent (0: now)."""
+        """Seconds until the next request may be sent (0: now), never more than MAX_PAUSE."""
+        return min(self._wait(now), MAX_PAUSE)
+
+    def _wait(self, now: float) -> float:
         if now < self.paused_until:
             return self.paused_until - now
         if self.reset is None or self.remaining is None:

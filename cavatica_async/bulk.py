@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -109,6 +110,7 @@ async def bulk_post(
             for index, item in enumerate(matched)
         ]
 
+    check_json(values, what)
     results = await run_chunks(chunked(values), send, stop_on_error=idempotent)
     joined: list[BulkItem[T]] = []
     for chunk, result in zip(chunked(values), results, strict=True):
@@ -172,6 +174,7 @@ async def start_jobs(
     """
     if not items:
         raise ValueError(f"{what}: no items given")
+    check_json([items, extra], what)
 
     async def send(chunk: Sequence[dict[str, Any]]) -> T:
         response = await transport.request(
@@ -204,6 +207,16 @@ def raw_items(body: Any, what: str) -> list[Any]:
     if not isinstance(items, list):
         raise DecodeError(f"{what} answer has no 'items' list", shape=True)
     return items
+
+
+def check_json(value: Any, what: str) -> None:
+    """`ValueError` unless `value` can be sent as JSON, checked before the first chunk goes:
+    found in a later chunk, it would stop the call after earlier chunks had started jobs."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise ValueError(f"{what}: the items cannot be sent as JSON: {problem}") from None
 
 
 def unexpected(exc: Exception) -> CavaticaError:

@@ -18,13 +18,8 @@ from cavatica_async.endpoints.exports import Exports
 from cavatica_async.endpoints.imports import Imports
 from cavatica_async.models import RateLimit
 from cavatica_async.retry import RetryPolicy
-from cavatica_async.transport import (
-    DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_TIMEOUT,
-    Timeout,
-    Transport,
-)
+from cavatica_async.timeout import DEFAULT_TIMEOUT, Timeout
+from cavatica_async.transport import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, Transport
 
 if TYPE_CHECKING:
     import httpx

@@ -114,6 +114,9 @@ def resolve_config(
 
 def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
     """Validate a base URL and drop its trailing slash; plain http only to loopback hosts."""
+    url = url.strip()  # a trailing newline from a file or a variable is no part of it
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ConfigError("base URL must not contain whitespace or control characters")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (reading it checks it: a port of 99999 raises)

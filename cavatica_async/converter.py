@@ -12,8 +12,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-from cavatica_async.errors import DecodeError
-from cavatica_async.models import OpenEnum, RateLimit
+from cavatica_async.errors import DecodeError, bounded_text
+from cavatica_async.models import ApiErrorInfo, OpenEnum, RateLimit
 
 T = TypeVar("T")
 _FRACTION = re.compile(r"\.(\d+)")
@@ -103,6 +103,19 @@ def _objects_only(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
 
 
 converter.register_structure_hook_factory(attrs.has, _objects_only)
+_error_info = _objects_only(ApiErrorInfo)
+
+
+def _structure_error_info(value: Any, cls: type[Any]) -> ApiErrorInfo:
+    # An error object from a body (a bulk item's, a job's) is shown to users as it is: its
+    # texts are bounded and masked like every error text taken from an answer.
+    info: ApiErrorInfo = _error_info(value, cls)
+    return attrs.evolve(
+        info, message=bounded_text(info.message), more_info=bounded_text(info.more_info)
+    )
+
+
+converter.register_structure_hook(ApiErrorInfo, _structure_error_info)
 converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
 converter.register_structure_hook(int, lambda value, _: parse_int(value))
 converter.register_structure_hook(bool, lambda value, _: parse_bool(value))

@@ -52,6 +52,28 @@ class ErrorCode(enum.IntEnum):
     SERVICE_UNAVAILABLE = 90005
 
 
+def clean_text(text: str) -> str:
+    """Text from an answer made safe to show: live tokens masked, and what cannot be printed in
+    UTF-8 (a lone surrogate from a JSON escape) replaced."""
+    text = secrets.redact(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def bounded_text(value: object, limit: int = 1000) -> str | None:
+    """A text field of an answer, masked then cut to `limit`; anything but text or a number
+    (a nested list, say) is None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        return None
+    value = clean_text(value)  # masked before cutting, so no part of a token survives the cut
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
 class CavaticaError(Exception):
     """Base of every error this library raises."""
 
@@ -82,15 +104,16 @@ class ApiError(CavaticaError):
         request_id: str | None = None,
         body_excerpt: str | None = None,
     ) -> None:
-        # Texts taken from a body may echo the token (a 401 page quoting the request): scrubbed.
-        self.message = secrets.redact(message)
+        # Texts taken from an answer may echo the token (a 401 page quoting the request, a link
+        # carrying it): masked, like everything shown.
+        self.message = clean_text(message)
         self.status = status
         self.method = method
-        self.url = url
+        self.url = clean_text(url)
         self.code = code
-        self.more_info = None if more_info is None else secrets.redact(more_info)
-        self.request_id = request_id
-        self.body_excerpt = None if body_excerpt is None else secrets.redact(body_excerpt)
+        self.more_info = None if more_info is None else clean_text(more_info)
+        self.request_id = None if request_id is None else clean_text(request_id)
+        self.body_excerpt = None if body_excerpt is None else clean_text(body_excerpt)
         super().__init__(self._describe())
 
     @property
@@ -164,10 +187,10 @@ class TransportError(CavaticaError):
 
     def __init__(self, message: str, *, method: str, url: str, request_sent: bool) -> None:
         self.method = method
-        self.url = url
+        self.url = clean_text(url)
         # False only when the connection was never made, so the server cannot have acted on it.
         self.request_sent = request_sent
-        super().__init__(f"{message} ({method} {url})")
+        super().__init__(clean_text(f"{message} ({method} {url})"))
 
 
 class TransportTimeoutError(TransportError):
@@ -194,9 +217,9 @@ class DecodeError(CavaticaError):
         self.shape = shape
         self.status = status
         self.method = method
-        self.url = url
-        self.body_excerpt = None if body_excerpt is None else secrets.redact(body_excerpt)
-        super().__init__(secrets.redact(message))
+        self.url = None if url is None else clean_text(url)
+        self.body_excerpt = None if body_excerpt is None else clean_text(body_excerpt)
+        super().__init__(clean_text(message))
 
 
 EXCERPT_SOURCE = 65536  # bytes of a body an excerpt is taken from
@@ -209,7 +232,7 @@ def body_excerpt(content: bytes, limit: int = 200) -> str:
     text = " ".join(content[:EXCERPT_SOURCE].decode("utf-8", errors="replace").split())
     if not text:
         return "(empty body)"
-    text = secrets.redact(text)
+    text = clean_text(text)
     return text if len(text) <= limit else text[:limit] + "..."
 
 

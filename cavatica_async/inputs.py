@@ -7,12 +7,24 @@ from typing import Any
 
 import attrs
 
-from cavatica_async.paths import check_id
+from cavatica_async.paths import MAX_ID_LENGTH, check_id
+
+# A volume or project id (`owner/name`) is an id: at most MAX_ID_LENGTH characters, like every
+# id. A location is an object key (S3 allows 1,024 bytes) and a DRS URI a URL; either past this
+# many characters cannot be real.
+MAX_TEXT_LENGTH = 4096
 
 
-def _require(value: object, what: str) -> None:
+def _require(value: object, what: str, limit: int = MAX_TEXT_LENGTH) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{what} must be a non-empty string, got {value!r}")
+        raise ValueError(f"{what} must be a non-empty string, got {str(value)[:100]!r}")
+    if len(value) > limit:
+        raise ValueError(f"{what} {value[:40]!r}... has {len(value):,} characters, over {limit:,}")
+
+
+def _optional(value: object, what: str) -> None:
+    if value is not None:
+        _require(value, what)
 
 
 def _destination(project: str | None, parent: str | None, what: str) -> dict[str, str]:
@@ -20,7 +32,7 @@ def _destination(project: str | None, parent: str | None, what: str) -> dict[str
     if (project is None) == (parent is None):
         raise ValueError(f"{what}: give exactly one of project or parent")
     if project is not None:
-        _require(project, f"{what} project")
+        _require(project, f"{what} project", MAX_ID_LENGTH)
         return {"project": project}
     check_id(parent, f"{what} parent folder id")
     return {"parent": str(parent)}
@@ -38,7 +50,7 @@ class ExportRequest:
 
     def __attrs_post_init__(self) -> None:
         check_id(self.file, "export source file id")
-        _require(self.volume, "export volume")
+        _require(self.volume, "export volume", MAX_ID_LENGTH)
         _require(self.location, "export location")
 
     def body(self) -> dict[str, Any]:
@@ -67,9 +79,10 @@ class ImportRequest:
     preserve_folder_structure: bool | None = None
 
     def __attrs_post_init__(self) -> None:
-        _require(self.volume, "import volume")
+        _require(self.volume, "import volume", MAX_ID_LENGTH)
         _require(self.location, "import location")
         _destination(self.project, self.parent, "import destination")
+        _optional(self.name, "import name")
 
     def body(self) -> dict[str, Any]:
         """The JSON item (https://docs.sevenbridges.com/reference/start-an-import-job-v2)."""
@@ -101,6 +114,7 @@ class DrsImportItem:
     def __attrs_post_init__(self) -> None:
         _require(self.drs_uri, "DRS URI")
         _destination(self.project, self.parent, f"DRS import of {self.drs_uri}")
+        _optional(self.name, "DRS import name")
 
     def body(self) -> dict[str, Any]:
         """The JSON item (https://docs.cavatica.org/docs/start-a-bulk-drs-import-job)."""
@@ -127,6 +141,7 @@ class CopyItem:
     def __attrs_post_init__(self) -> None:
         check_id(self.file, "file id")
         _destination(self.project, self.parent, f"copy of file {self.file}")
+        _optional(self.name, "copy name")
 
     def body(self) -> dict[str, Any]:
         """The JSON item (https://docs.sevenbridges.com/reference/copy-multiple-files)."""

@@ -21,6 +21,8 @@ def check_id(value: object, what: str) -> str:
     """Return `value` if it is safe as one path segment, else raise `ValueError` naming it."""
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    if type(value) is not str:
+        value = str.__str__(value)  # a subclass's own __len__ or __str__ is not trusted
     problem = None
     if not value:
         problem = "is empty"

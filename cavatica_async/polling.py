@@ -45,7 +45,8 @@ def _check_policy(policy: PollPolicy) -> None:
         )
     if not 0 <= policy.jitter < 1:
         raise ValueError(f"PollPolicy.jitter must be in [0, 1), got {policy.jitter!r}")
-    if isinstance(policy.max_bad_answers, bool) or policy.max_bad_answers < 1:
+    bad = policy.max_bad_answers
+    if isinstance(bad, bool) or not isinstance(bad, int) or bad < 1:
         raise ValueError(
             f"PollPolicy.max_bad_answers must be at least 1, got {policy.max_bad_answers!r}"
         )
@@ -76,6 +77,12 @@ class PollPolicy:
         if interval is None or changed:
             return self.initial
         return min(self.maximum, interval * self.factor)
+
+    def retry_delay(self, failures: int, rand: float) -> float:
+        """The wait before polling again after `failures` failed polls in a row: doubling from
+        `initial` up to `maximum`, jittered (however long an outage, it never overflows)."""
+        step = min(self.maximum, self.initial * 2.0 ** min(failures, 64))
+        return self.spread(step, rand)
 
     def spread(self, interval: float, rand: float) -> float:
         """`interval` jittered by `rand` in [0, 1): from (1 - jitter) to (1 + jitter) times it."""

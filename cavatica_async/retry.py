@@ -17,6 +17,9 @@ from cavatica_async.errors import (
 # Statuses that say "try again later" without saying the request had no effect, so they are
 # retried only for idempotent requests (GET, and read-only POSTs such as bulk get).
 TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
+# Exponential steps stop doubling here: 2 ** 64 times any base passes every cap, and 2.0 ** 1024
+# overflows a float.
+MAX_DOUBLINGS = 64
 
 
 @attrs.frozen
@@ -57,7 +60,7 @@ class RetryPolicy:
 
     def backoff(self, retries_done: int, rand: float) -> float:
         """Full jitter: `rand` (in [0, 1)) times the capped exponential step."""
-        return rand * min(self.max_delay, self.base_delay * 2.0**retries_done)
+        return rand * min(self.max_delay, self.base_delay * 2.0 ** min(retries_done, MAX_DOUBLINGS))
 
     def delay(
         self,
@@ -89,7 +92,8 @@ class RetryPolicy:
             wait = max(0.0, error.retry_at.timestamp() - now) + rand
             return wait if wait <= self.max_rate_limit_wait else None
         if isinstance(error, MaintenanceError):
-            step = min(self.max_maintenance_delay, self.maintenance_delay * 2.0**retries_done)
+            doublings = min(retries_done, MAX_DOUBLINGS)
+            step = min(self.max_maintenance_delay, self.maintenance_delay * 2.0**doublings)
             return step / 2 + rand * step / 2  # equal jitter: waits stay long
         if isinstance(error, TransportError):
             if idempotent or not error.request_sent:

@@ -91,8 +91,13 @@ class Schedule:
         return watched
 
     def remove(self, watched: Watched) -> None:
-        """Stop watching; its heap entries go stale and are skipped."""
-        self._jobs[watched.kind].pop(watched.job_id, None)
+        """Stop watching; its heap entries go stale and are skipped.
+
+        Only this very watch ends: the job may have been removed and added again meanwhile.
+        """
+        jobs = self._jobs[watched.kind]
+        if jobs.get(watched.job_id) is watched:
+            del jobs[watched.job_id]
 
     def next_due(self, skip: frozenset[JobKind] = frozenset()) -> tuple[float, JobKind] | None:
         """The earliest due time over all kinds but `skip`, and its kind."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
+import math
 import platform
 import random
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,24 +16,26 @@ import httpx
 
 from cavatica_async._logging import logger, redact_headers, secrets
 from cavatica_async._version import __version__
+from cavatica_async.body import ACCEPT_ENCODING, read_body
 from cavatica_async.budget import RateBudget
 from cavatica_async.clock import Clock, SystemClock
 from cavatica_async.config import Config
-from cavatica_async.converter import parse_int
+from cavatica_async.error_answers import api_error
 from cavatica_async.errors import (
     ApiError,
     ClientClosedError,
+    ConfigError,
     DecodeError,
-    RateLimitError,
     TransportError,
     TransportTimeoutError,
-    body_excerpt,
-    error_class,
+    bounded_text,
 )
 from cavatica_async.models import RateLimit
 from cavatica_async.paths import expand
-from cavatica_async.ratelimit import rate_limit_from_headers, retry_at_from_headers
+from cavatica_async.ratelimit import rate_limit_from_headers
+from cavatica_async.response import Response
 from cavatica_async.retry import RetryAttempt, RetryPolicy
+from cavatica_async.timeout import DEFAULT_TIMEOUT, Timeout
 
 # At 1000 requests / 5 min (3.3 req/s) a handful of connections carries the whole budget;
 # ten leave room for slow answers and bursts after a rate-limit reset.
@@ -42,76 +43,9 @@ DEFAULT_MAX_CONNECTIONS = 10
 # No answer of this API comes near this (a page of 100 jobs is about 100 kB); a larger one is
 # refused unread, so a broken or hostile server cannot make the client hold gigabytes.
 DEFAULT_MAX_BODY_SIZE = 50 * 1024 * 1024
-ABANDON_CHUNKS = 16  # read at most this many more chunks of an answer refused as too large
 USER_AGENT = (
     f"cavatica-async/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
 )
-
-
-def _phase(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    # NaN compares false with everything, so `value >= 0` alone would let it through.
-    if value is not None and not (isinstance(value, (int, float)) and value >= 0):
-        raise ValueError(f"Timeout.{attribute.name} must be None or >= 0 seconds, got {value!r}")
-
-
-@attrs.frozen
-class Timeout:
-    """Seconds allowed to connect, to send a request, and to wait on each read of the answer."""
-
-    connect: float | None = attrs.field(default=5.0, validator=_phase)
-    read: float | None = attrs.field(default=30.0, validator=_phase)
-    write: float | None = attrs.field(default=30.0, validator=_phase)
-
-    @classmethod
-    def of(cls, value: float | Timeout | None) -> Timeout:
-        """A `Timeout` from itself, or from one number (or None) for every phase."""
-        if isinstance(value, Timeout):
-            return value
-        return cls(connect=value, read=value, write=value)
-
-    def to_httpx(self) -> httpx.Timeout:
-        """The httpx form; waiting for a pooled connection is queueing, never a timeout."""
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=None)
-
-
-DEFAULT_TIMEOUT = Timeout()
-
-
-@attrs.frozen
-class Response:
-    """A successful answer: status, headers and raw body, decoded on demand."""
-
-    status: int
-    method: str
-    url: str
-    request_id: str | None
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    content: bytes = attrs.field(repr=False)
-
-    def json(self) -> Any:
-        """The body decoded as JSON, or `DecodeError` with the status and a body excerpt."""
-        try:
-            return decode_json(self.content)
-        except ValueError as exc:
-            excerpt = body_excerpt(self.content)
-            raise DecodeError(
-                f"HTTP {self.status} from {self.method} {self.url} ({exc}): {excerpt}",
-                status=self.status,
-                method=self.method,
-                url=self.url,
-                body_excerpt=excerpt,
-            ) from None
-
-
-def decode_json(content: bytes) -> Any:
-    """`content` decoded as JSON; `ValueError` saying why not (never `RecursionError`)."""
-    try:
-        return json.loads(content)
-    except RecursionError:
-        # A body of thousands of `[` exhausts the parser's recursion limit.
-        raise ValueError("JSON nested too deeply") from None
-    except ValueError:
-        raise ValueError("not JSON") from None
 
 
 class Transport:
@@ -137,6 +71,7 @@ class Transport:
         token = config.token.reveal()
         headers = {
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
@@ -156,19 +91,24 @@ class Transport:
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._rng = rng if rng is not None else random.Random()
         self._inflight: set[anyio.CancelScope] = set()
+        self._on_close: list[Callable[[], None]] = []
         self._closed = False
         self._connections = anyio.Semaphore(max_connections)
         self.max_body_size = max_body_size
-        self._client = httpx.AsyncClient(
-            base_url=config.base_url,
-            headers=headers,
-            timeout=timeout.to_httpx(),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            transport=http_transport,
-            follow_redirects=False,
-        )
+        self._total = timeout.total
+        try:
+            self._client = httpx.AsyncClient(
+                base_url=config.base_url,
+                headers=headers,
+                timeout=timeout.to_httpx(),
+                limits=httpx.Limits(
+                    max_connections=max_connections, max_keepalive_connections=max_connections
+                ),
+                transport=http_transport,
+                follow_redirects=False,
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigError(f"base URL is not a valid URL: {exc}") from None
         secrets.add(token)
 
     @property
@@ -193,10 +133,14 @@ class Transport:
         receive the token.
         """
         base_path = self._client.base_url.raw_path.decode("ascii")
-        parts = urlsplit(link)
+        shown = link[:300]
+        try:
+            parts = urlsplit(link)
+        except ValueError as exc:
+            raise DecodeError(f"a link from the platform is not a URL ({exc}): {shown}") from None
         if not parts.path.startswith(base_path):
             raise DecodeError(
-                f"a link from the platform is outside the API root {base_path}: {link}"
+                f"a link from the platform is outside the API root {base_path}: {shown}"
             )
         rest = parts.path[len(base_path) :] + (f"?{parts.query}" if parts.query else "")
         # `request` fills `{name}` fields, so braces from the link are escaped.
@@ -233,6 +177,7 @@ class Transport:
             headers=headers,
             idempotent=method == "GET" if idempotent is None else idempotent,
             timeout=None if timeout is None else Timeout.of(timeout).to_httpx(),
+            total=self._total if timeout is None else Timeout.of(timeout).total,
             free=free,
         )
         with anyio.CancelScope() as scope:
@@ -243,6 +188,19 @@ class Transport:
                 self._inflight.discard(scope)
         raise ClientClosedError(f"the client was closed while {method} {url_path} was in flight")
 
+    def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (once) when the transport is closed; returns the way to cancel that.
+
+        A watcher waiting for its next poll learns at once that no poll will ever go out.
+        """
+        self._on_close.append(callback)
+
+        def cancel() -> None:
+            if callback in self._on_close:
+                self._on_close.remove(callback)
+
+        return cancel
+
     async def aclose(self) -> None:
         """Cancel requests in flight and close every connection; safe to call twice."""
         if self._closed:
@@ -250,6 +208,9 @@ class Transport:
         self._closed = True
         for scope in list(self._inflight):
             scope.cancel()
+        for callback in list(self._on_close):
+            callback()
+        self._on_close.clear()
         with anyio.CancelScope(shield=True):
             await self._client.aclose()
         secrets.discard(self._token)
@@ -300,8 +261,8 @@ class Transport:
         # client cost 6.7 ms of CPU each when queued there, 1.6 ms when queued here.
         async with self._connections:
             started = self._clock.monotonic()
-            response, content = await self._exchange(request, method, url)
-        request_id = _text(response.headers.get("x-request-id"), limit=100)
+            response, content = await self._exchange(request, method, url, send.total)
+        request_id = bounded_text(response.headers.get("x-request-id"), limit=100)
         rate_limit = rate_limit_from_headers(response.headers)
         if rate_limit is not None:
             self.rate_limit = rate_limit
@@ -332,7 +293,16 @@ class Transport:
                 headers=response.headers,
                 content=content,
             )
-        raise self._api_error(response, content, method, url, request_id)
+        raise api_error(
+            response.status_code,
+            response.reason_phrase,
+            content,
+            response.headers,
+            method=method,
+            url=url,
+            request_id=request_id,
+            now=self._clock.time(),
+        )
 
     def _build(self, send: _Send) -> httpx.Request:
         """The httpx request; what cannot be sent at all is a `ValueError` naming why."""
@@ -345,137 +315,71 @@ class Transport:
                 headers=send.headers,
                 timeout=send.timeout if send.timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
-        except (httpx.InvalidURL, TypeError, ValueError) as exc:
-            # An over-long URL, or a body value JSON cannot carry (a date in `properties`).
-            raise ValueError(f"cannot send {send.method} {send.path}: {exc}") from exc
+        except (httpx.InvalidURL, TypeError, ValueError, RecursionError) as exc:
+            # An over-long URL, or a body JSON cannot carry (a date, a dict 5,000 levels deep).
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise ValueError(f"cannot send {send.method} {send.path}: {problem}") from None
 
     async def _exchange(
-        self, request: httpx.Request, method: str, url: str
+        self, request: httpx.Request, method: str, url: str, total: float | None
     ) -> tuple[httpx.Response, bytes]:
         """Send and read the answer; every failure below is mapped to a `CavaticaError` here.
 
         The edge of the library: nothing from httpx, httpcore, h11, ssl or a user's transport
-        passes it unwrapped.
+        passes it unwrapped, and no attempt outlasts `total` seconds, however slowly the
+        answer drips in.
         """
-        try:
-            response = await self._client.send(request, stream=True)
+        with anyio.move_on_after(math.inf if total is None else total):
             try:
-                content = await self._read(response, method, url)
-            finally:
-                await response.aclose()
-        except DecodeError:
-            raise
-        except httpx.TimeoutException as exc:
-            never_sent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-            raise TransportTimeoutError(
-                _describe(exc), method=method, url=url, request_sent=not never_sent
-            ) from exc
-        except httpx.RequestError as exc:
-            never_sent = isinstance(exc, httpx.ConnectError)
-            raise TransportError(
-                _describe(exc), method=method, url=url, request_sent=not never_sent
-            ) from exc
-        except Exception as exc:
-            # Whatever else a transport raised (a custom one's bug, a stream error): the
-            # request may have been acted on, so it counts as sent and is not re-sent unless
-            # idempotent.
-            raise TransportError(
-                _describe(exc, unexpected=True), method=method, url=url, request_sent=True
-            ) from exc
-        return response, content
-
-    async def _read(self, response: httpx.Response, method: str, url: str) -> bytes:
-        """The whole body, refused unread past `max_body_size` (counted after decompression)."""
-        cap = self.max_body_size
-        declared = response.headers.get("content-length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > cap:
-            raise self._too_large(response, method, url, f"declares {int(declared):,} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        body = response.aiter_bytes()
-        async for chunk in body:
-            size += len(chunk)
-            if size > cap:
-                await _abandon(response, body)
-                raise self._too_large(response, method, url, f"passed {size:,} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _too_large(self, response: httpx.Response, method: str, url: str, how: str) -> DecodeError:
-        return DecodeError(
-            f"HTTP {response.status_code} from {method} {url}: the answer {how}, over the "
-            f"{self.max_body_size:,}-byte cap (max_body_size); the rest was not read",
-            status=response.status_code,
+                response = await self._client.send(request, stream=True)
+                try:
+                    _check_status(response, method, url)
+                    content = await read_body(response, self.max_body_size, method, url)
+                finally:
+                    await response.aclose()
+            except (DecodeError, TransportError):
+                raise
+            except httpx.TimeoutException as exc:
+                never_sent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+                raise TransportTimeoutError(
+                    _describe(exc), method=method, url=url, request_sent=not never_sent
+                ) from exc
+            except httpx.RequestError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError)
+                raise TransportError(
+                    _describe(exc), method=method, url=url, request_sent=not never_sent
+                ) from exc
+            except Exception as exc:
+                # Whatever else a transport raised (a custom one's bug, a stream error): the
+                # request may have been acted on, so it counts as sent and is not re-sent
+                # unless idempotent.
+                raise TransportError(
+                    _describe(exc, unexpected=True), method=method, url=url, request_sent=True
+                ) from exc
+            return response, content
+        raise TransportTimeoutError(
+            f"no whole answer within {total} s (Timeout.total)",
             method=method,
             url=url,
+            request_sent=True,
         )
 
-    def _api_error(
-        self,
-        response: httpx.Response,
-        content: bytes,
-        method: str,
-        url: str,
-        request_id: str | None,
-    ) -> ApiError:
-        try:
-            body = decode_json(content)
-        except ValueError:
-            body = None
-        code: int | None = None
-        more_info: str | None = None
-        excerpt: str | None = None
-        if isinstance(body, dict):
-            try:
-                code = parse_int(body.get("code"))
-            except ValueError:
-                code = None
-            message = _text(body.get("message")) or response.reason_phrase or "error"
-            more_info = _text(body.get("more_info"))
-        else:
-            excerpt = body_excerpt(content)
-            message = excerpt
-        cls = error_class(response.status_code, code)
-        fields: dict[str, Any] = {
-            "status": response.status_code,
-            "method": method,
-            "url": url,
-            "code": code,
-            "more_info": more_info,
-            "request_id": request_id,
-            "body_excerpt": excerpt,
-        }
-        if issubclass(cls, RateLimitError):
-            fields["retry_at"] = retry_at_from_headers(response.headers, self._clock.time())
-        return cls(message, **fields)
 
-
-async def _abandon(response: httpx.Response, body: AsyncIterator[bytes]) -> None:
-    """Stop reading an answer: close its connection, then let the readers see it end.
-
-    httpx reads through nested async generators; breaking out of the outer one would leave
-    the inner ones to the garbage collector (which trio reports). Closed first, the stream
-    ends or fails at once and every layer finishes; a stream that ignores closing is left
-    after a few chunks rather than read on.
-    """
-    await response.aclose()
-    with contextlib.suppress(Exception):
-        for _ in range(ABANDON_CHUNKS):
-            await body.__anext__()
+def _check_status(response: httpx.Response, method: str, url: str) -> None:
+    # A custom transport can hand back anything; past this point the status is a real one.
+    status = response.status_code
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise TransportError(
+            f"the answer has no HTTP status ({str(status)[:20]!r})",
+            method=method,
+            url=url,
+            request_sent=True,
+        )
 
 
 def _check_count(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
-
-
-def _text(value: object, limit: int = 1000) -> str | None:
-    """A string field of an error body, cut to `limit`; anything else (a nested list) is None."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value:
-        return None
-    return value if len(value) <= limit else value[:limit] + "..."
 
 
 @attrs.frozen
@@ -489,6 +393,7 @@ class _Send:
     headers: Mapping[str, str] | None
     idempotent: bool
     timeout: httpx.Timeout | None
+    total: float | None
     free: bool
 
 

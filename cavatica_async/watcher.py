@@ -36,6 +36,7 @@ from cavatica_async.errors import (
     RateLimitError,
     ServerError,
     UnauthorizedError,
+    bounded_text,
 )
 from cavatica_async.events import Job, JobEvent, JobKind, State
 from cavatica_async.models import (
@@ -159,6 +160,8 @@ class JobWatcher:
         await group.__aenter__()
         self._group = group
         group.start_soon(self._run, group)
+        # Closing the client ends the watch at once, even with nothing due for an hour.
+        self._forget_close = self._client.transport.on_close(self._client_closed)
         return self
 
     async def __aexit__(
@@ -168,6 +171,7 @@ class JobWatcher:
         tb: TracebackType | None,
     ) -> bool | None:
         group = self._group
+        self._forget_close()
         try:
             if group is not None:
                 group.cancel_scope.cancel()
@@ -507,6 +511,8 @@ class JobWatcher:
             await self._emit(
                 JobEvent(watched.kind, watched.job_id, previous, state, job, self._now())
             )
+            if self._schedule.get(watched.kind, watched.job_id) is not watched:
+                return  # removed (and maybe added again) while the event waited for room
         if state.is_terminal:
             self._schedule.remove(watched)
             self._consumer_wake.set()
@@ -533,14 +539,12 @@ class JobWatcher:
             return
         if not batch:
             return
-        if isinstance(error, DecodeError) and error.shape and len(batch) == 1:
-            # An answer about this one job that cannot be taken as its state: after a few in a
-            # row, say so once instead of polling it forever.
-            watched = batch[0]
-            watched.bad_answers += 1
-            if watched.bad_answers >= self._policy.max_bad_answers:
-                message = f"{watched.bad_answers} answers in a row could not be read: {error}"
-                await self._unknown(watched, ApiErrorInfo(message=message))
+        if isinstance(error, DecodeError) and error.shape:
+            # JSON that cannot be taken as these jobs' states (a state that is a number, another
+            # job's id): after a few in a row, say so once instead of polling forever. A body
+            # that is not JSON at all is a broken answer, waited out like a 5xx.
+            batch = await self._count_bad_answers(batch, error)
+            if not batch:
                 return
         wall = self._clock.time()
         if isinstance(error, RateLimitError):
@@ -568,9 +572,20 @@ class JobWatcher:
             if self._schedule.get(watched.kind, watched.job_id) is watched:
                 self._schedule.retry(watched, max(resume_at, now + self._backoff(watched)))
 
+    async def _count_bad_answers(self, batch: list[Watched], error: DecodeError) -> list[Watched]:
+        """Count one more unreadable answer for each job; report those at the limit; the rest."""
+        left = []
+        for watched in batch:
+            watched.bad_answers += 1
+            if watched.bad_answers < self._policy.max_bad_answers:
+                left.append(watched)
+                continue
+            message = f"{watched.bad_answers} answers in a row could not be read: {error}"
+            await self._unknown(watched, ApiErrorInfo(message=bounded_text(message)))
+        return left
+
     def _backoff(self, watched: Watched) -> float:
-        step = min(self._policy.maximum, self._policy.initial * 2.0**watched.failures)
-        return self._policy.spread(step, self._rng.random())
+        return self._policy.retry_delay(watched.failures, self._rng.random())
 
     async def _emit(self, event: JobEvent) -> None:
         # Only a full buffer waits: a checkpoint per event would cost a trip through the event
@@ -587,6 +602,11 @@ class JobWatcher:
     def _fail(self, error: CavaticaError) -> None:
         self._fatal = error
         self._consumer_wake.set()
+
+    def _client_closed(self) -> None:
+        if self._fatal is None:  # a fatal error seen first (a 401, say) stays the reason
+            self._fail(ClientClosedError("the client was closed while the watcher was running"))
+        self._wake.set()
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock.time(), tz=timezone.utc)

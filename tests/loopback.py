@@ -21,6 +21,7 @@ class Reply:
     stall: str | None = None  # "headers": never answer; "body": stop halfway through the body;
     # "drip": send the body one byte every `drip` seconds (each read well within its timeout)
     drip: float = 0.3
+    raw: bytes | None = None  # sent as the body instead of `body` as JSON (a gzip bomb, say)
 
 
 class LoopbackServer:
@@ -82,7 +83,7 @@ class LoopbackServer:
                 self.stalled.set()
                 await _until_closed(stream)
                 return
-            payload = json.dumps(reply.body).encode()
+            payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
             headers = {
                 "Content-Type": "application/json",
                 "X-Request-Id": "loop-1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import RateBudget
-from cavatica_async.budget import MAX_PAUSE, RATE_WINDOW, RECHECK
+from cavatica_async.budget import MAX_LIMIT, MAX_PAUSE, RATE_WINDOW, RECHECK
 
 
 def synced(
@@ -214,3 +214,16 @@ def test_remaining_is_kept_within_the_limit(remaining: int, kept: int) -> None:
 def test_a_fraction_outside_0_to_1_is_refused(fraction: float) -> None:
     with pytest.raises(ValueError, match=r"budget fraction must be in \(0, 1\]"):
         RateBudget(fraction=fraction)
+
+
+def test_a_limit_too_large_for_a_float_is_bounded() -> None:
+    budget = RateBudget()
+    huge = 10**400
+    budget.observe(huge, huge, 300.0, 0.0, counted=True)
+    assert budget.limit == budget.remaining == MAX_LIMIT
+    assert budget.wait(0.0) == 0.0
+
+
+def test_no_wait_is_longer_than_one_window() -> None:
+    budget = synced(remaining=0, reset=359.0)  # plausible: within the allowance for skew
+    assert budget.wait(0.0) == MAX_PAUSE

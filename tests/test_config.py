@@ -201,6 +201,9 @@ def test_safe_urls_are_accepted(url: str) -> None:
         ("cavatica-api.sbgenomics.com/v2", "not an http"),
         ("https:///v2", "not an http"),
         ("https://user:pw@example.com/v2", "user name or password"),
+        ("https://example.com/v 2", "whitespace or control characters"),
+        ("https://example.com/v2\x00", "whitespace or control characters"),
+        ("https://[::1/v2", "not a valid URL"),
     ],
 )
 def test_unsafe_urls_are_refused(url: str, problem: str) -> None:
@@ -215,3 +218,7 @@ def test_insecure_http_can_be_allowed_explicitly() -> None:
 
 def test_secret_reveals_only_on_request() -> None:
     assert Secret("x").reveal() == "x"
+
+
+def test_a_trailing_newline_from_a_file_or_variable_is_dropped() -> None:
+    assert check_base_url("https://example.com/v2/\n") == "https://example.com/v2"

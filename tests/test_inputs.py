@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cavatica_async import CopyItem, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async import CavaticaClient, CopyItem, DrsImportItem, ExportRequest, ImportRequest
 
 FILE = "567890abc9b0307bc0414164"
 
@@ -103,3 +103,36 @@ def test_copy_items_render_the_documented_request() -> None:
 def test_copy_item_checks_its_file_id() -> None:
     with pytest.raises(ValueError, match="invalid file id 'a/b'"):
         CopyItem("a/b", project="o/p")
+
+
+@pytest.mark.parametrize(
+    ("build", "problem"),
+    [
+        (lambda: ExportRequest(FILE, "o/" + "v" * 1000, "a.vcf"), "export volume"),
+        (lambda: ImportRequest("o/" + "v" * 1000, "a.vcf", project="o/p"), "import volume"),
+        (lambda: ImportRequest("o/v", "a.vcf", project="o/" + "p" * 1000), "project"),
+        (lambda: ImportRequest("o/v", "a" * 5000, project="o/p"), "import location"),
+        (lambda: ImportRequest("o/v", "a.vcf", project="o/p", name="n" * 5000), "import name"),
+        (lambda: CopyItem(FILE, project="o/p", name="n" * 5000), "copy name"),
+        (lambda: DrsImportItem("drs://" + "h" * 5000, project="o/p"), "DRS URI"),
+    ],
+)
+def test_texts_too_long_to_be_real_are_refused(build: object, problem: str) -> None:
+    with pytest.raises(ValueError, match=f"{problem} .* characters, over"):
+        build()  # type: ignore[operator]
+
+
+def test_a_string_subclass_is_checked_as_the_string_it_holds() -> None:
+    class Lying(str):
+        def __len__(self) -> int:
+            return 3
+
+    with pytest.raises(ValueError, match="70,000 characters"):
+        CopyItem(Lying("a" * 70_000), project="o/p")
+
+
+@pytest.mark.anyio
+async def test_a_list_filter_too_long_is_refused() -> None:
+    async with CavaticaClient(token="l" * 32, base_url="https://api.test/v2") as client:
+        with pytest.raises(ValueError, match="filter volume is over 1,000"):
+            client.exports.list(volume="o/" + "v" * 1000)

@@ -144,8 +144,26 @@ async def test_a_nan_or_negative_timeout_is_refused(
         ({"jitter": 1.0}, "jitter must be in"),
         ({"jitter": float("nan")}, "jitter must be in"),
         ({"max_bad_answers": 0}, "max_bad_answers must be at least 1"),
+        ({"max_bad_answers": float("nan")}, "max_bad_answers must be at least 1"),
+        ({"max_bad_answers": 2.5}, "max_bad_answers must be at least 1"),
     ],
 )
 def test_a_poll_policy_that_cannot_work_is_refused(fields: dict[str, float], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         PollPolicy(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("failures", "rand", "expected"),
+    [
+        (0, 0.5, 2.0),
+        (1, 0.5, 4.0),
+        (3, 0.5, 10.0),  # capped at the maximum
+        (1100, 0.5, 10.0),  # a day-long outage: 2.0 ** 1100 would overflow a float
+        (10**9, 0.0, 9.0),
+    ],
+)
+def test_the_retry_delay_doubles_to_the_maximum_and_never_overflows(
+    failures: int, rand: float, expected: float
+) -> None:
+    assert POLICY.retry_delay(failures, rand) == pytest.approx(expected)

@@ -164,3 +164,14 @@ def test_rate_limit_wait_cap_is_configurable() -> None:
     policy = RetryPolicy(max_rate_limit_wait=5.0)
     assert delay(rate_limited(4), idempotent=True, policy=policy) == 4.5
     assert delay(rate_limited(5), idempotent=True, policy=policy) is None
+
+
+@pytest.mark.parametrize("retries_done", [1100, 10**9])
+def test_backoff_after_any_number_of_retries_stays_capped(retries_done: int) -> None:
+    policy = RetryPolicy(max_retries=10**10)
+    assert policy.backoff(retries_done, 0.5) == pytest.approx(policy.max_delay / 2)
+    maintenance = MaintenanceError("down", status=503, method="GET", url="https://x/v2/y", code=0)
+    wait = policy.delay(
+        maintenance, retries_done=retries_done, elapsed=0.0, idempotent=True, now=0.0, rand=0.5
+    )
+    assert wait == pytest.approx(0.75 * policy.max_maintenance_delay)

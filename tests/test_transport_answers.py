@@ -24,12 +24,13 @@ from cavatica_async import (
     CavaticaClient,
     CavaticaError,
     DecodeError,
+    DrsImportItem,
     NotFoundError,
     RateLimitError,
     TransportError,
 )
 
-from helpers import TOKEN, FakeClock, make_client
+from helpers import BASE_URL, TOKEN, FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -341,3 +342,86 @@ async def test_error_fields_of_the_wrong_type_or_size_are_bounded_text(
             await client.transport.request("GET", "/x")
     assert (info.value.message, info.value.more_info) == (message, more_info)
     assert info.value.request_id == "r" * 100 + "..."
+
+
+# --- found by trying to break it ---------------------------------------------------------------
+
+
+async def test_the_token_in_a_request_id_a_long_message_or_a_link_is_masked(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.get("/x").respond(
+        400, json={"message": "x" * 975 + TOKEN}, headers={"X-Request-Id": TOKEN}
+    )
+    async with make_client(router, clock, retry=NO_RETRY) as client:
+        with pytest.raises(ApiError) as info:
+            await client.transport.request("GET", "/x")
+        link = f"{BASE_URL}/async/files?offset=100&session={TOKEN}"
+        router.get("/async/files").respond(
+            200, json={"items": [], "links": [{"rel": "next", "href": link}]}
+        )
+        router.get(url__regex="session=").respond(500, json={"message": "no"})
+        pages = client.async_jobs.list()
+        listed = [job async for job in pages]
+    error = info.value
+    shown = f"{error} {error!r} {error.request_id} {error.message}"
+    assert TOKEN not in shown
+    assert TOKEN[:8] not in shown  # no piece of it survives the cut at 1,000 characters
+    assert listed == []
+
+
+async def test_a_bulk_item_error_echoing_the_token_is_masked(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    message = f"no job for token {TOKEN} \\ud800"  # a lone surrogate, as a JSON escape
+    body = '{"items": [{"error": {"status": 404, "message": "MESSAGE"}}]}'.replace(
+        "MESSAGE", message
+    )
+    router.post("/bulk/storage/exports/get").respond(200, content=body.encode())
+    async with make_client(router, clock) as client:
+        [got] = await client.exports.bulk_get(["e1"])
+    assert got.error is not None
+    assert got.error.message == "no job for token *** ?"
+
+
+async def test_a_next_link_that_is_not_a_url_is_a_decode_error(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    broken = {"items": [], "links": [{"rel": "next", "href": "http://[::1/v2/async/files"}]}
+    router.get("/async/files").respond(200, json={**broken, "items": [{"id": "1", "state": "X"}]})
+    async with make_client(router, clock) as client:
+        with pytest.raises(DecodeError, match="a link from the platform is not a URL"):
+            [job async for job in client.async_jobs.list()]
+
+
+@pytest.mark.parametrize("status", [None, "200", 42, 1000, True])
+async def test_a_custom_transport_answer_without_a_real_status_is_a_transport_error(
+    router: respx.MockRouter, clock: FakeClock, status: object
+) -> None:
+    def odd(request: httpx.Request) -> httpx.Response:
+        response = httpx.Response(200, json={})
+        response.status_code = status  # type: ignore[assignment]
+        return response
+
+    router.get("/x").mock(side_effect=odd)
+    async with make_client(router, clock, retry=NO_RETRY) as client:
+        # httpx itself trips on some (it formats the status for its log): a TransportError too.
+        with pytest.raises(TransportError, match=r"the answer has no HTTP status|unexpected"):
+            await client.transport.request("GET", "/x")
+
+
+async def test_a_body_nested_too_deep_for_json_is_a_value_error_before_sending(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    deep: dict[str, object] = {}
+    for _ in range(5000):
+        deep = {"x": deep}
+    route = router.post(url__regex=".*")
+    async with make_client(router, clock) as client:
+        with pytest.raises(ValueError, match="nested too deeply"):
+            await client.exports.start("f" * 24, "o/v", "a.vcf", properties=deep)
+        with pytest.raises(ValueError, match="cannot be sent as JSON: nested too deeply"):
+            await client.drs_imports.start(
+                [DrsImportItem(f"drs://h/{n}", project="o/p", metadata=deep) for n in range(150)]
+            )
+    assert not route.called

@@ -351,3 +351,88 @@ async def test_a_snapshot_entry_that_is_not_a_job_is_a_value_error(entry: Any) -
     async with CavaticaClient(token=TOKEN, base_url=BASE) as client:
         with pytest.raises(ValueError, match="snapshot job 0 is not a watched job"):
             JobWatcher(client, resume={"version": 1, "jobs": [entry]})
+
+
+# --- found by trying to break it ---------------------------------------------------------------
+
+
+async def test_a_job_re_added_while_its_final_event_waits_for_room_is_still_watched() -> None:
+    # buffer=1: e1's COMPLETED waits in _emit behind e0's RUNNING while e1 is removed and
+    # added again; the old watch ending must not end the new one.
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/rate_limit").respond(json=rate_limit_body())
+        route = mock.post("/bulk/storage/exports/get").mock(
+            side_effect=scripted(
+                bulk({"e0": "RUNNING", "e1": "COMPLETED"}),
+                bulk({"e0": "COMPLETED", "e1": "COMPLETED"}),
+            )
+        )
+        async with (
+            CavaticaClient(token=TOKEN, base_url=BASE) as client,
+            JobWatcher(client, policy=FAST, buffer=1) as watcher,
+        ):
+            watcher.add_many([(JobKind.EXPORT, "e0"), (JobKind.EXPORT, "e1")])
+            with anyio.fail_after(5):
+                while not route.called:  # noqa: ASYNC110 (respx offers no event)
+                    await anyio.sleep(0.001)
+                await anyio.sleep(0.05)
+            watcher.remove(JobKind.EXPORT, "e1")
+            watcher.add(JobKind.EXPORT, "e1")
+            with anyio.fail_after(5):
+                events = [event async for event in watcher]
+    assert sorted(states(events)) == [("e0", "COMPLETED"), ("e0", "RUNNING"), ("e1", "COMPLETED")]
+    assert {job["id"]: job["final"] for job in watcher.snapshot()["jobs"]} == {
+        "e0": True,
+        "e1": True,
+    }
+
+
+async def test_json_answers_that_never_fit_a_whole_batch_end_in_one_error_event_each() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/bulk/storage/exports/get").respond(200, json={"foo": 1})
+        events, _ = await watch(mock, [(JobKind.EXPORT, "e1"), (JobKind.EXPORT, "e2")])
+    assert sorted(states(events)) == [("e1", None), ("e2", None)]
+    assert all("answers in a row could not be read" in (e.error.message or "") for e in events)  # type: ignore[union-attr]
+    assert route.call_count == FAST.max_bad_answers
+
+
+async def test_an_answer_that_is_not_json_at_all_is_waited_out_like_an_outage() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/async/files/copy/c1").mock(
+            side_effect=scripted(
+                *[body(b"<html>proxy</html>")] * 8,
+                lambda request: httpx.Response(200, json=copy_job("c1", "FINISHED")),
+            )
+        )
+        events, watcher = await watch(mock, [(JobKind.COPY, "c1")])
+    assert states(events) == [("c1", "FINISHED")]
+    assert watcher.stats.failures == 8
+
+
+@pytest.mark.parametrize("jobs", [[], [(JobKind.EXPORT, "e1")]], ids=["no-jobs", "one-job"])
+async def test_closing_the_client_ends_an_idle_watch_at_once(
+    jobs: list[tuple[JobKind, str]],
+) -> None:
+    slow = PollPolicy(initial=3600.0, maximum=3600.0)
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        mock.get("/rate_limit").respond(json=rate_limit_body())
+        mock.post("/bulk/storage/exports/get").mock(side_effect=bulk({"e1": "RUNNING"}))
+        client = CavaticaClient(token=TOKEN, base_url=BASE)
+
+        async def close_soon() -> None:
+            await anyio.sleep(0.1)
+            await client.aclose()
+
+        async def run() -> None:
+            async with JobWatcher(client, policy=slow, keep_open=True) as watcher:
+                watcher.add_many(jobs)
+                async for _ in watcher:
+                    pass
+
+        started = anyio.current_time()
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                group.start_soon(close_soon)
+                with pytest.raises(ClientClosedError):
+                    await run()
+    assert anyio.current_time() - started < 2

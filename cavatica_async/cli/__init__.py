@@ -87,6 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 jobs failed, 2 usage, 130 Ctrl-C)."""
     from cavatica_async.cli.watch import UsageError
 
+    for stream in (sys.stdout, sys.stderr):
+        # Text from the platform may hold what the terminal's encoding cannot show (a lone
+        # surrogate from a JSON escape): shown escaped, never a UnicodeEncodeError.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         parser = build_parser()
     except ImportError as exc:

@@ -9,7 +9,7 @@ from cavatica_async.bulk import BULK_LIMIT, bulk_post, post_chunk
 from cavatica_async.converter import structure_job
 from cavatica_async.models import BulkItem, ExportJob, ImportJob
 from cavatica_async.pages import Pager
-from cavatica_async.paths import check_id
+from cavatica_async.paths import MAX_ID_LENGTH, check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import Transport
@@ -105,4 +105,7 @@ class StorageJobs(Generic[J]):
 
     def _list(self, params: dict[str, Any]) -> Pager[J]:
         present = {name: value for name, value in params.items() if value is not None}
+        for name, value in present.items():
+            if isinstance(value, str) and len(value) > MAX_ID_LENGTH:
+                raise ValueError(f"{self.noun} list filter {name} is over {MAX_ID_LENGTH:,} chars")
         return Pager(self._transport, self.path, self.model, present)

@@ -247,3 +247,20 @@ async def test_a_401_body_echoing_the_token_never_shows_it(
     assert "HTTP 401" in err
     assert "token *** is not valid" in err
     assert token not in out + err
+
+
+async def test_text_the_terminal_cannot_encode_never_crashes_the_cli(tmp_path: Path) -> None:
+    def answer(target: str, body: bytes) -> Reply:
+        if target.endswith("/rate_limit"):
+            return Reply({"rate": {"limit": 1000, "remaining": 999, "reset": 4102444800}})
+        # A lone surrogate, as a JSON escape: valid JSON, not encodable as UTF-8.
+        item = b'{"items": [{"error": {"status": 404, "message": "gone \\ud800 \\udfff"}}]}'
+        return Reply(raw=item)
+
+    async with serve(LoopbackServer(answer=answer)) as base_url:
+        env = cli_env(tmp_path, SB_API_ENDPOINT=base_url, SB_AUTH_TOKEN="s" * 32)
+        process = await run_cli(["watch", "--export", "e1"], env)
+    out, err = text(process)
+    assert "Traceback" not in out + err
+    assert process.returncode == 1  # the job is unknown: one event, exit 1
+    assert "gone ? ?" in out + err
