@@ -98,6 +98,19 @@ def _corrupt(inflater: Inflater, exc: zlib.error, method: str, url: str) -> Tran
     )
 
 
+def check_status(response: httpx.Response, method: str, url: str) -> None:
+    """`TransportError` unless the answer has a real HTTP status (a custom transport can hand
+    back anything)."""
+    status = response.status_code
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise TransportError(
+            f"the answer has no HTTP status ({str(status)[:20]!r})",
+            method=method,
+            url=url,
+            request_sent=True,
+        )
+
+
 def _coding(response: httpx.Response, what: str) -> str:
     """The one coding of the body (identity, gzip or deflate), or `DecodeError`."""
     codings = [

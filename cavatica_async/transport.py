@@ -16,7 +16,7 @@ import httpx
 
 from cavatica_async._logging import logger, redact_headers, secrets
 from cavatica_async._version import __version__
-from cavatica_async.body import ACCEPT_ENCODING, read_body
+from cavatica_async.body import ACCEPT_ENCODING, check_status, read_body
 from cavatica_async.budget import RateBudget
 from cavatica_async.clock import Clock, SystemClock
 from cavatica_async.config import Config
@@ -333,7 +333,7 @@ class Transport:
             try:
                 response = await self._client.send(request, stream=True)
                 try:
-                    _check_status(response, method, url)
+                    check_status(response, method, url)
                     content = await read_body(response, self.max_body_size, method, url)
                 finally:
                     await response.aclose()
@@ -359,18 +359,6 @@ class Transport:
             return response, content
         raise TransportTimeoutError(
             f"no whole answer within {total} s (Timeout.total)",
-            method=method,
-            url=url,
-            request_sent=True,
-        )
-
-
-def _check_status(response: httpx.Response, method: str, url: str) -> None:
-    # A custom transport can hand back anything; past this point the status is a real one.
-    status = response.status_code
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise TransportError(
-            f"the answer has no HTTP status ({str(status)[:20]!r})",
             method=method,
             url=url,
             request_sent=True,
