@@ -69,6 +69,17 @@ class _Secrets:
             text = text.replace(secret, MASK)
         return text
 
+    def redact_cut(self, text: str) -> str:
+        """`redact`, for text cut short: also masks a token's start left at the cut."""
+        text = self.redact(text)
+        with self._lock:
+            secrets = list(self._counts)
+        for secret in secrets:
+            for length in range(len(secret) - 1, MIN_SECRET - 1, -1):
+                if text.endswith(secret[:length]):
+                    return text[:-length] + MASK
+        return text
+
 
 secrets = _Secrets()
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from cavatica_async.errors import DecodeError, TransportError
+from cavatica_async.errors import DecodeError, TransportError, shown
 
 ACCEPT_ENCODING = "gzip, deflate"  # what `Inflater` decodes; sent with every request
 ABANDON_CHUNKS = 16  # read at most this many more chunks of an answer refused as too large
@@ -30,11 +30,17 @@ class Inflater:
         wbits = WBITS.get(coding)
         self._inflate = None if wbits is None else zlib.decompressobj(wbits)
         self._started = False
+        self.trailing = 0  # bytes after the end of the compressed stream, counted not kept
 
     def decode(self, data: bytes, room: int) -> bytes:
         """The decoded bytes of `data`, at most `room + 1` of them (more means over the cap)."""
         if self._inflate is None:
             return data
+        if self._inflate.eof:
+            # zlib would keep appending whatever follows the stream's end to `unused_data`,
+            # copying it each time: counted against the cap instead, and dropped.
+            self.trailing += len(data)
+            return b""
         try:
             out = self._inflate.decompress(data, room + 1)
         except zlib.error:
@@ -44,6 +50,8 @@ class Inflater:
             self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
             out = self._inflate.decompress(data, room + 1)
         self._started = True
+        if self._inflate.eof:
+            self.trailing += len(self._inflate.unused_data)
         return out
 
     def flush(self, room: int) -> bytes:
@@ -75,9 +83,9 @@ async def read_body(response: httpx.Response, cap: int, method: str, url: str) -
             await _abandon(response, raw)
             raise _corrupt(inflater, exc, method, url) from exc
         size += len(piece)
-        if size > cap:
+        if size + inflater.trailing > cap:
             await _abandon(response, raw)
-            raise _too_large(response, what, cap, f"passed {size:,} bytes")
+            raise _too_large(response, what, cap, f"passed {size + inflater.trailing:,} bytes")
         chunks.append(piece)
     try:
         tail = inflater.flush(cap - size)
@@ -104,7 +112,7 @@ def check_status(response: httpx.Response, method: str, url: str) -> None:
     status = response.status_code
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise TransportError(
-            f"the answer has no HTTP status ({str(status)[:20]!r})",
+            f"the answer has no HTTP status ({shown(str(status), 20)!r})",
             method=method,
             url=url,
             request_sent=True,
@@ -122,10 +130,11 @@ def _coding(response: httpx.Response, what: str) -> str:
         return "identity"
     if len(codings) == 1 and codings[0] in ("gzip", "deflate", "x-gzip"):
         return "gzip" if codings[0] == "x-gzip" else codings[0]
-    shown = ", ".join(codings)[:100]
     raise DecodeError(
-        f"{what}: the body is encoded as {shown!r}; the client asked for {ACCEPT_ENCODING} only",
+        f"{what}: the body is encoded as {shown(', '.join(codings), 100)!r}; the client asked "
+        f"for {ACCEPT_ENCODING} only",
         status=response.status_code,
+        permanent=True,
     )
 
 
@@ -134,6 +143,7 @@ def _too_large(response: httpx.Response, what: str, cap: int, how: str) -> Decod
         f"{what}: the answer {how}, over the {cap:,}-byte cap (max_body_size); the rest was "
         "not read",
         status=response.status_code,
+        permanent=True,
     )
 
 

@@ -10,7 +10,7 @@ import anyio
 
 from cavatica_async.bulk_match import body_source, match, resource_id, source_key, source_names
 from cavatica_async.converter import structure
-from cavatica_async.errors import ApiError, CavaticaError, DecodeError, PartialStartError
+from cavatica_async.errors import ApiError, CavaticaError, DecodeError, PartialStartError, shown
 from cavatica_async.models import ApiErrorInfo, BulkItem
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.transport import Transport
@@ -205,7 +205,7 @@ def raw_items(body: Any, what: str) -> list[Any]:
     """The `items` of a bulk answer, not yet structured nor matched (`DecodeError` if none)."""
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list):
-        raise DecodeError(f"{what} answer has no 'items' list", shape=True)
+        raise DecodeError(f"{what} answer has no 'items' list", permanent=True)
     return items
 
 
@@ -213,7 +213,8 @@ def check_json(value: Any, what: str) -> None:
     """`ValueError` unless `value` can be sent as JSON, checked before the first chunk goes:
     found in a later chunk, it would stop the call after earlier chunks had started jobs."""
     try:
-        json.dumps(value, allow_nan=False)
+        # As httpx will send it: UTF-8, so a lone surrogate fails here, not in a later chunk.
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError) as exc:
         problem = "nested too deeply" if isinstance(exc, RecursionError) else exc
         raise ValueError(f"{what}: the items cannot be sent as JSON: {problem}") from None
@@ -229,5 +230,5 @@ def unexpected(exc: Exception) -> CavaticaError:
 def structure_item(item: Any, model: type[T], what: str) -> BulkItem[T]:
     """One bulk answer item as a `BulkItem` (`DecodeError` naming the item's id if it cannot)."""
     job_id = resource_id(item)
-    about = f" (id {job_id[:100]!r})" if job_id is not None else ""
+    about = f" (id {shown(job_id, 100)!r})" if job_id is not None else ""
     return structure(item, BulkItem[model], what=f"{what}{about}")  # type: ignore[valid-type]

@@ -12,7 +12,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-from cavatica_async.errors import DecodeError, bounded_text
+from cavatica_async.errors import DecodeError, bounded_text, shown
 from cavatica_async.models import ApiErrorInfo, OpenEnum, RateLimit
 
 T = TypeVar("T")
@@ -170,7 +170,7 @@ def structure(data: Any, cls: type[T], *, what: str) -> T:
     if len(problems) > 1000:
         problems = problems[:1000] + "..."
     name = getattr(cls, "__name__", str(cls))
-    raise DecodeError(f"{what}{_about(data)} does not fit {name}: {problems}", shape=True)
+    raise DecodeError(f"{what}{_about(data)} does not fit {name}: {problems}", permanent=True)
 
 
 def structure_job(data: Any, cls: type[T], *, job_id: str, what: str) -> T:
@@ -183,7 +183,7 @@ def structure_job(data: Any, cls: type[T], *, job_id: str, what: str) -> T:
     answered = str(getattr(job, "id", None))
     if answered != job_id:
         raise DecodeError(
-            f"{what} is about job {answered[:100]!r}, not the job asked for", shape=True
+            f"{what} is about job {shown(answered, 100)!r}, not the job asked for", permanent=True
         )
     return job
 
@@ -192,4 +192,4 @@ def _about(data: Any) -> str:
     job_id = data.get("id") if isinstance(data, dict) else None
     if isinstance(job_id, bool) or not isinstance(job_id, (str, int)):
         return ""
-    return f" (id {str(job_id)[:100]!r})"
+    return f" (id {shown(str(job_id), 100)!r})"

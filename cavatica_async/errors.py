@@ -63,6 +63,15 @@ def clean_text(text: str) -> str:
     return text
 
 
+def shown(text: str, limit: int) -> str:
+    """Text from an answer as it may be shown: masked, then cut to `limit` with no start of a
+    token left at the cut."""
+    text = clean_text(text)
+    if len(text) <= limit:
+        return text
+    return secrets.redact_cut(text[:limit]) + "..."
+
+
 def bounded_text(value: object, limit: int = 1000) -> str | None:
     """A text field of an answer, masked then cut to `limit`; anything but text or a number
     (a nested list, say) is None."""
@@ -70,8 +79,7 @@ def bounded_text(value: object, limit: int = 1000) -> str | None:
         value = str(value)
     if not isinstance(value, str) or not value:
         return None
-    value = clean_text(value)  # masked before cutting, so no part of a token survives the cut
-    return value if len(value) <= limit else value[:limit] + "..."
+    return shown(value, limit)
 
 
 class CavaticaError(Exception):
@@ -200,8 +208,10 @@ class TransportTimeoutError(TransportError):
 class DecodeError(CavaticaError):
     """A response body was not JSON, or not the shape the API documents.
 
-    `shape` is True when the body was JSON but did not fit (a field of the wrong type, another
-    job's id): the platform answered, about something the library cannot take as asked.
+    `permanent` is True when the body arrived whole and asking again would only bring the same:
+    JSON that does not fit (a field of the wrong type, another job's id), nested too deep, over
+    the size cap, or in an encoding the client did not ask for. It is False for a body that is
+    not JSON at all, such as a proxy's error page during an outage.
     """
 
     def __init__(
@@ -212,9 +222,9 @@ class DecodeError(CavaticaError):
         method: str | None = None,
         url: str | None = None,
         body_excerpt: str | None = None,
-        shape: bool = False,
+        permanent: bool = False,
     ) -> None:
-        self.shape = shape
+        self.permanent = permanent
         self.status = status
         self.method = method
         self.url = None if url is None else clean_text(url)
@@ -232,8 +242,9 @@ def body_excerpt(content: bytes, limit: int = 200) -> str:
     text = " ".join(content[:EXCERPT_SOURCE].decode("utf-8", errors="replace").split())
     if not text:
         return "(empty body)"
-    text = clean_text(text)
-    return text if len(text) <= limit else text[:limit] + "..."
+    if len(content) > EXCERPT_SOURCE:
+        text = secrets.redact_cut(clean_text(text))  # the source itself was cut
+    return shown(text, limit)
 
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {

@@ -18,6 +18,7 @@ MAX_TEXT_LENGTH = 4096
 def _require(value: object, what: str, limit: int = MAX_TEXT_LENGTH) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{what} must be a non-empty string, got {str(value)[:100]!r}")
+    value = str.__str__(value)  # the text itself: a subclass's own __len__ is not trusted
     if len(value) > limit:
         raise ValueError(f"{what} {value[:40]!r}... has {len(value):,} characters, over {limit:,}")
 

@@ -50,7 +50,7 @@ class Pager(Generic[T]):
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             # An array, a string or an object without `items` is a broken answer, never an
             # empty list: taking it as one would end a listing early without a word.
-            raise DecodeError(f"GET {target} answer has no 'items' list", shape=True)
+            raise DecodeError(f"GET {target} answer has no 'items' list", permanent=True)
         page = structure(body, Page[self._model], what=f"GET {target}")  # type: ignore[name-defined]
         self._buffer.extend(page.items)
         next_href = page.next_href

@@ -10,6 +10,8 @@ import attrs
 
 from cavatica_async.errors import DecodeError, body_excerpt
 
+NESTED = "JSON nested too deeply"
+
 
 def decode_json(content: bytes) -> Any:
     """`content` decoded as JSON; `ValueError` saying why not (never `RecursionError`)."""
@@ -17,7 +19,7 @@ def decode_json(content: bytes) -> Any:
         return json.loads(content)
     except RecursionError:
         # A body of thousands of `[` exhausts the parser's recursion limit.
-        raise ValueError("JSON nested too deeply") from None
+        raise ValueError(NESTED) from None
     except ValueError:
         raise ValueError("not JSON") from None
 
@@ -45,4 +47,6 @@ class Response:
                 method=self.method,
                 url=self.url,
                 body_excerpt=excerpt,
+                # Not JSON at all (a proxy's page) may pass; JSON nested too deep will not.
+                permanent=str(exc) == NESTED,
             ) from None

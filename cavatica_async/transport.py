@@ -29,6 +29,7 @@ from cavatica_async.errors import (
     TransportError,
     TransportTimeoutError,
     bounded_text,
+    shown,
 )
 from cavatica_async.models import RateLimit
 from cavatica_async.paths import expand
@@ -43,6 +44,9 @@ DEFAULT_MAX_CONNECTIONS = 10
 # No answer of this API comes near this (a page of 100 jobs is about 100 kB); a larger one is
 # refused unread, so a broken or hostile server cannot make the client hold gigabytes.
 DEFAULT_MAX_BODY_SIZE = 50 * 1024 * 1024
+# sevenbridges-python refuses URLs over 6,000 characters before sending; a next-page link longer
+# than that is not one the platform made.
+MAX_LINK = 6000
 USER_AGENT = (
     f"cavatica-async/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
 )
@@ -133,14 +137,16 @@ class Transport:
         receive the token.
         """
         base_path = self._client.base_url.raw_path.decode("ascii")
-        shown = link[:300]
+        quoted = shown(link, 300)
         try:
             parts = urlsplit(link)
         except ValueError as exc:
-            raise DecodeError(f"a link from the platform is not a URL ({exc}): {shown}") from None
+            raise DecodeError(f"a link from the platform is not a URL ({exc}): {quoted}") from None
+        if len(link) > MAX_LINK or not link.isprintable() or any(ch.isspace() for ch in link):
+            raise DecodeError(f"a link from the platform is not a URL one can send: {quoted}")
         if not parts.path.startswith(base_path):
             raise DecodeError(
-                f"a link from the platform is outside the API root {base_path}: {shown}"
+                f"a link from the platform is outside the API root {base_path}: {quoted}"
             )
         rest = parts.path[len(base_path) :] + (f"?{parts.query}" if parts.query else "")
         # `request` fills `{name}` fields, so braces from the link are escaped.

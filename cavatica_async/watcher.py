@@ -368,7 +368,9 @@ class JobWatcher:
         matched = match(ids, raw, resource_id, what)
         for index, (watched, answer) in enumerate(zip(batch, matched, strict=True)):
             if answer is None:
-                missing = DecodeError(f"{what}: the answer had no item for this job", shape=True)
+                missing = DecodeError(
+                    f"{what}: the answer had no item for this job", permanent=True
+                )
                 await self._failed([watched], missing)
                 continue
             # Most polls find the state unchanged: read it first, structure only a change.
@@ -539,7 +541,7 @@ class JobWatcher:
             return
         if not batch:
             return
-        if isinstance(error, DecodeError) and error.shape:
+        if isinstance(error, DecodeError) and error.permanent:
             # JSON that cannot be taken as these jobs' states (a state that is a number, another
             # job's id): after a few in a row, say so once instead of polling forever. A body
             # that is not JSON at all is a broken answer, waited out like a 5xx.

@@ -103,3 +103,10 @@ async def test_the_total_timeout_bounds_a_slow_drip_get() -> None:
     assert isinstance(error, TransportTimeoutError)
     assert "no whole answer within 1.5 s (Timeout.total)" in str(error)
     assert anyio.current_time() - started < 3
+
+
+def test_bytes_after_the_end_of_the_stream_are_counted_not_kept() -> None:
+    inflater = Inflater("gzip")
+    assert inflater.decode(gzip.compress(b"{}") + b"\0" * 10, 10**6) == b"{}"
+    assert inflater.decode(b"\0" * 65536, 10**6) == b""
+    assert inflater.trailing == 10 + 65536

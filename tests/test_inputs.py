@@ -129,6 +129,10 @@ def test_a_string_subclass_is_checked_as_the_string_it_holds() -> None:
 
     with pytest.raises(ValueError, match="70,000 characters"):
         CopyItem(Lying("a" * 70_000), project="o/p")
+    with pytest.raises(ValueError, match=r"export volume .* 5,000 characters"):
+        ExportRequest(FILE, Lying("v" * 5000), "a.vcf")
+    with pytest.raises(ValueError, match=r"project .* 5,000 characters"):
+        ImportRequest("o/v", "a.vcf", project=Lying("p" * 5000))
 
 
 @pytest.mark.anyio
@@ -136,3 +140,6 @@ async def test_a_list_filter_too_long_is_refused() -> None:
     async with CavaticaClient(token="l" * 32, base_url="https://api.test/v2") as client:
         with pytest.raises(ValueError, match="filter volume is over 1,000"):
             client.exports.list(volume="o/" + "v" * 1000)
+        for state in ("S" * 5000, ["RUNNING", "S" * 5000]):
+            with pytest.raises(ValueError, match="filter state is over 1,000"):
+                client.imports.list(state=state)

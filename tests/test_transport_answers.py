@@ -25,6 +25,7 @@ from cavatica_async import (
     CavaticaError,
     DecodeError,
     DrsImportItem,
+    ExportRequest,
     NotFoundError,
     RateLimitError,
     TransportError,
@@ -424,4 +425,91 @@ async def test_a_body_nested_too_deep_for_json_is_a_value_error_before_sending(
             await client.drs_imports.start(
                 [DrsImportItem(f"drs://h/{n}", project="o/p", metadata=deep) for n in range(150)]
             )
+    assert not route.called
+
+
+# --- found by trying to break it, second round: no token piece at a cut ---------------------
+
+
+async def test_no_start_of_the_token_is_left_where_a_text_is_cut(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    long_id = "x" * 69 + TOKEN  # cut at 100 characters in the error, mid-token
+    router.get("/storage/exports/a1").respond(200, json={"id": long_id, "state": "RUNNING"})
+    router.get("/storage/exports/a2").respond(200, json={"id": long_id, "state": 5})
+    router.get("/storage/exports/a3").respond(502, content=b" " * (65536 - 31) + TOKEN.encode())
+    link = "https://api.test/elsewhere?" + "p" * 260 + TOKEN  # outside the root: quoted, cut
+    router.get("/async/files").respond(
+        200, json={"items": [{"id": "1", "state": "X"}], "links": [{"rel": "next", "href": link}]}
+    )
+    errors: list[Exception] = []
+    async with make_client(router, clock, retry=NO_RETRY) as client:
+        for job_id in ("a1", "a2", "a3"):
+            with pytest.raises(CavaticaError) as info:
+                await client.exports.get(job_id)
+            errors.append(info.value)
+        with pytest.raises(CavaticaError) as listed:
+            [job async for job in client.async_jobs.list()]
+        errors.append(listed.value)
+    for error in errors:
+        text = f"{error} " + " ".join(str(v) for v in vars(error).values())
+        assert TOKEN[:12] not in text, text[-200:]
+        assert "***" in text
+
+
+async def test_bytes_after_the_end_of_a_gzip_body_count_against_the_cap(
+    clock: FakeClock,
+) -> None:
+    class Trailing(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield gzip.compress(b"{}")
+            for _ in range(100):  # 6.5 MB of zeros after the stream's end
+                yield b"\0" * 65536
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Trailing(), headers={"Content-Encoding": "gzip"})
+
+    client = CavaticaClient(
+        token=TOKEN,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(answer),
+        clock=clock,
+        max_body_size=1_000_000,
+    )
+    async with client:
+        with pytest.raises(DecodeError, match="over the 1,000,000-byte cap") as info:
+            await client.transport.request("GET", "/x")
+    assert info.value.permanent
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://api.test/v2/async/files?offset=1&x=\x00",
+        "https://api.test/v2/async/files?offset=1&x=" + "y" * 70_000,
+        "https://api.test/v2/async/files?offset=1&x= y",
+    ],
+)
+async def test_a_next_link_one_cannot_send_is_a_decode_error(
+    router: respx.MockRouter, clock: FakeClock, href: str
+) -> None:
+    router.get("/async/files").respond(
+        200, json={"items": [{"id": "1", "state": "X"}], "links": [{"rel": "next", "href": href}]}
+    )
+    async with make_client(router, clock) as client:
+        with pytest.raises(DecodeError, match="a link from the platform is not a URL one can send"):
+            [job async for job in client.async_jobs.list()]
+
+
+async def test_an_item_json_can_carry_only_as_ascii_stops_a_start_before_any_chunk(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.post("/bulk/storage/exports/create")
+    requests = [
+        ExportRequest("f" * 24, "o/v", "bad\ud800name" if n == 120 else f"ok-{n}")
+        for n in range(150)
+    ]
+    async with make_client(router, clock) as client:
+        with pytest.raises(ValueError, match="cannot be sent as JSON"):
+            await client.exports.bulk_start(requests)
     assert not route.called

@@ -436,3 +436,19 @@ async def test_closing_the_client_ends_an_idle_watch_at_once(
                 with pytest.raises(ClientClosedError):
                     await run()
     assert anyio.current_time() - started < 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda request: httpx.Response(200, content=b"x", headers={"Content-Encoding": "br"}),
+        lambda request: httpx.Response(200, content=NESTED),
+    ],
+    ids=["coding-not-asked-for", "nested"],
+)
+async def test_an_answer_refused_every_time_ends_in_one_error_event(answer: Answer) -> None:
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.get("/async/files/copy/c1").mock(side_effect=answer)
+        events, _ = await watch(mock, [(JobKind.COPY, "c1")])
+    assert states(events) == [("c1", None)]
+    assert route.call_count == FAST.max_bad_answers

@@ -106,6 +106,9 @@ class StorageJobs(Generic[J]):
     def _list(self, params: dict[str, Any]) -> Pager[J]:
         present = {name: value for name, value in params.items() if value is not None}
         for name, value in present.items():
-            if isinstance(value, str) and len(value) > MAX_ID_LENGTH:
-                raise ValueError(f"{self.noun} list filter {name} is over {MAX_ID_LENGTH:,} chars")
+            for one in [value] if isinstance(value, str) else value:
+                if len(str.__str__(one)) > MAX_ID_LENGTH:
+                    raise ValueError(
+                        f"{self.noun} list filter {name} is over {MAX_ID_LENGTH:,} characters"
+                    )
         return Pager(self._transport, self.path, self.model, present)

@@ -94,7 +94,7 @@ class AsyncJobs:
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
             raise DecodeError(
-                f"GET /async/files?offset={offset} answer has no 'items' list", shape=True
+                f"GET /async/files?offset={offset} answer has no 'items' list", permanent=True
             )
         links = body.get("links")
         more = isinstance(links, list) and any(
