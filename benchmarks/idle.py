@@ -6,7 +6,7 @@ compression) for `--seconds`, measuring:
 - RSS growth per 10,000 watched jobs: resident memory after adding the jobs and watching,
   minus before adding them (/proc/self/status VmRSS);
 - CPU: the client process's user+system seconds as a share of one core, after a warm-up of
-  `WARMUP` seconds (the sustained rate, watcher-performance.md §5.5: warm up, then measure) and
+  `WARMUP` seconds (the sustained rate, docs/watcher.md#procedure: warm up, then measure) and
   over the whole period (with the first sweep, which the budget's burst lets go at once), and
   per job status read (ms) over the whole period;
 - event-loop lag: a probe sleeping 100 ms in a loop; the overshoot's p99.

@@ -1,6 +1,6 @@
 """Scoring a run against the simulator's ground truth, and the analytic lower bound.
 
-Definitions (fixed before running; watcher-performance.md §5.3):
+Definitions (fixed before running; docs/watcher.md#metrics):
 - requests per detected transition: every request the simulator answered during the run (429s
   and retries included), divided by the transitions the client detected. A detected transition
   is a job seen in a state it was not seen in before (its first sighting included).
@@ -8,8 +8,9 @@ Definitions (fixed before running; watcher-performance.md §5.3):
   change to the client's first observation of the new state, in platform seconds (compressed
   seconds times the compression factor).
 - completeness: ground-truth final states the client saw, over all ground-truth final states.
-- client CPU per status read (§5.3, item 4, as in workload E): the client process's user + system
-  CPU time (`getrusage`) from the client's start to its end or the deadline, its setup included
+- client CPU per status read (docs/watcher.md#metrics, item 4, as in workload E): the client
+  process's user + system CPU time (`getrusage`) from the client's start to its end or the
+  deadline, its setup included
   and no idle baseline subtracted (the harness process is otherwise idle during a case),
   divided by the job statuses the simulator's 200 answers carried to it (a job, or each job of a
   bulk result or job-list page). Also given per detected transition (shown beside it) and
@@ -19,11 +20,11 @@ Definitions (fixed before running; watcher-performance.md §5.3):
 - busiest window: the most requests counted in one rate-limit window (limit: 1000), 429s and
   the external consumer's share (workload F) included.
 - over several seeds (`--seeds`), each figure is the median of the seeds' figures, the main
-  ones with a bootstrap 95% interval of that median (§5.5), except that the limits (busiest
-  window, 429s, completeness, unknown ids reported) take the worst seed.
-- the lower bound (§4): one sweep costs S = ceil(E/100) + D + C requests; at a budget fraction f
-  of R = 1000/300 requests per second the minimum uniform period is T_min = S / (f R), a change
-  is seen T_min/2 after it on average and T_min at worst.
+  ones with a bootstrap 95% interval of that median (docs/watcher.md#procedure), except that
+  the limits (busiest window, 429s, completeness, unknown ids reported) take the worst seed.
+- the lower bound (docs/watcher.md#the-lower-bound): one sweep costs S = ceil(E/100) + D + C
+  requests; at a budget fraction f of R = 1000/300 requests per second the minimum uniform
+  period is T_min = S / (f R), a change is seen T_min/2 after it on average and T_min at worst.
 """
 
 from __future__ import annotations

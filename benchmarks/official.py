@@ -1,8 +1,8 @@
 """Baselines written with the official synchronous client, sevenbridges-python, as its users do.
 
 `threads`: a thread per job reloading it every 10 s, with the client's `rate_limit_sleeper` and
-`maintenance_sleeper` handlers and its default 100 parallel requests (watcher-performance.md
-§5.4). `bulk`: one loop getting the unfinished exports 100 at a time, then sleeping 10 s (the
+`maintenance_sleeper` handlers and its default 100 parallel requests (docs/watcher.md#baselines).
+`bulk`: one loop getting the unfinished exports 100 at a time, then sleeping 10 s (the
 `Net::SB` pattern). Both record observations like `benchmarks.clients`.
 
 The client's sleepers call `time.sleep` until `X-RateLimit-Reset`; while a case runs, their

@@ -270,7 +270,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         out += [
             f"## {name}: {entry['title']}",
             "",
-            f"Analytic bound (§4): a sweep costs S = {bound['sweep_requests']:,} requests; at 80% of the "
+            f"Analytic bound (docs/watcher.md#the-lower-bound): a sweep costs S = {bound['sweep_requests']:,} requests; at 80% of the "
             f"budget T_min = {bound['t_min_s']:.1f} s, so the mean latency floor is {bound['mean_latency_floor_s']:.1f} s "
             f"and the worst-case floor {bound['t_min_s']:.1f} s. Time compressed {entry.get('speed', results.get('speed', 0)):g}x.",
             "",

@@ -37,7 +37,7 @@ from benchmarks.report import JOB_LIST, WATCHER, write_markdown
 from benchmarks.simproc import running
 
 HERE = Path(__file__).parent
-# Dwell is an assumption (watcher-performance.md §5.5): log-normal, median 30 s, 5% failures.
+# Dwell is an assumption (docs/watcher.md#workloads): log-normal, median 30 s, 5% failures.
 TIMING = {"median": 30.0, "sigma": 0.6, "failure": 0.05}
 
 Client = Callable[[str, str, list[tuple[str, str]], float, list[Any]], Awaitable[None]]
@@ -55,7 +55,7 @@ OFFICIAL_THREADS = "sevenbridges-python: thread per job, GET every 10 s"
 
 
 def workloads(quick: bool, speed: float | None) -> dict[str, dict[str, Any]]:
-    """The workloads (watcher-performance.md §5.2; E lives in `benchmarks.idle`)."""
+    """The workloads (docs/watcher.md#workloads; E lives in `benchmarks.idle`)."""
     if quick:
         return {"A": {"title": "500 exports", "mix": {"export": 500}, "speed": speed or 50.0}}
     speed = speed or SPEED

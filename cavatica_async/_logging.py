@@ -12,7 +12,8 @@ logger = logging.getLogger("cavatica_async")
 # would print every WARNING to stderr of a program that never configured logging.
 logger.addHandler(logging.NullHandler())
 
-# The auth headers sevenbridges-python masks, plus Authorization, which it forgets (§7.2).
+# The auth headers sevenbridges-python masks, plus Authorization, which it forgets
+# (docs/platform.md#how-the-official-clients-behave).
 SENSITIVE_HEADERS = frozenset({"x-sbg-auth-token", "authorization", "x-sbg-session-id"})
 MASK = "***"
 MIN_SECRET = 8

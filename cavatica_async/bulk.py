@@ -20,7 +20,8 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 # "One call can contain up to 100 items" (https://docs.sevenbridges.com/reference/start-a-bulk-
-# export-job); the bulk get pages state no number, so the same bound is assumed (§4.1).
+# export-job); the bulk get pages state no number, so the same bound is assumed
+# (docs/platform.md#what-is-not-documented-and-what-we-assume).
 BULK_LIMIT = 100
 # Chunks in flight at once: enough to overlap latency, few enough to leave the rate budget.
 BULK_CONCURRENCY = 4

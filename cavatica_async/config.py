@@ -15,7 +15,7 @@ import attrs
 
 from cavatica_async.errors import ConfigError
 
-# Base URLs per platform (platform-api.md §1; names follow sbg/sevenbridges2).
+# Base URLs per platform (docs/platform.md#base-urls; names follow sbg/sevenbridges2).
 PLATFORMS: Mapping[str, str] = {
     "cavatica": "https://cavatica-api.sbgenomics.com/v2",
     "cgc": "https://cgc-api.sbgenomics.com/v2",
@@ -26,7 +26,8 @@ PLATFORMS: Mapping[str, str] = {
     "ali-cn": "https://api.sevenbridges.cn/v2",
 }
 DEFAULT_PLATFORM = "cavatica"
-# The file and variable names shared by sevenbridges-python and sevenbridges2 (§7.6).
+# The file and variable names shared by sevenbridges-python and sevenbridges2
+# (docs/platform.md#authentication-and-headers).
 CREDENTIALS_FILE = Path("~/.sevenbridges/credentials")
 TOKEN_ENV = "SB_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
 ENDPOINT_ENV = "SB_API_ENDPOINT"

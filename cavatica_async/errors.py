@@ -13,7 +13,7 @@ class ErrorCode(enum.IntEnum):
     """Platform error codes (the `code` field of an error body) that callers act on.
 
     Source: the status-code table of https://docs.sevenbridges.com/reference#api-status-codes,
-    as mirrored in sbg/sevenbridges2 R/sevenbridges2-package.R (platform-api.md §5.3).
+    as mirrored in sbg/sevenbridges2 R/sevenbridges2-package.R (docs/platform.md#errors).
     """
 
     MAINTENANCE = 0

@@ -58,7 +58,7 @@ class PollPolicy:
 
     The interval resets to `initial` whenever the state changes, and each wait is spread by
     ±`jitter` (a fraction) so jobs started together do not poll together. Established pollers
-    do the same (Cromwell x1.1, api_core 1 to 20 s x1.5; watcher-performance.md §2).
+    do the same (Cromwell x1.1, api_core 1 to 20 s x1.5; docs/watcher.md#what-a-poll-costs).
     A job whose answers cannot be read `max_bad_answers` times in a row (a state that is a
     number, another job's id) is reported with an error event instead of polled forever.
     """

@@ -46,7 +46,7 @@ def retry_at_from_headers(headers: Mapping[str, str], now: float) -> datetime | 
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
-    # RFC 9110 §10.2.3: delay-seconds or an HTTP-date.
+    # Delay-seconds or an HTTP-date (https://www.rfc-editor.org/rfc/rfc9110#field.retry-after).
     if value is None:
         return None
     value = value.strip()

@@ -49,8 +49,9 @@ class RetryPolicy:
     deadline: float | None = 600.0  # seconds from the first try; no wait may end past it
     base_delay: float = 0.5
     max_delay: float = 30.0
-    # sevenbridges-python sleeps 300 s per maintenance retry, forever (§6.2): we back off from
-    # 30 s up to 300 s, within max_retries and the deadline.
+    # sevenbridges-python sleeps 300 s per maintenance retry, forever
+    # (docs/platform.md#maintenance): we back off from 30 s up to 300 s, within max_retries and
+    # the deadline.
     maintenance_delay: float = 30.0
     max_maintenance_delay: float = 300.0
     # The platform's window is 5 minutes (https://docs.sevenbridges.com/docs/api-rate-limit),

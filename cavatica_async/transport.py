@@ -79,7 +79,8 @@ class Transport:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
-        # Both official clients offer Bearer as the alternative to X-SBG-Auth-Token (§2).
+        # Both official clients offer Bearer as the alternative to X-SBG-Auth-Token
+        # (docs/platform.md#authentication-and-headers).
         if bearer:
             headers["Authorization"] = f"Bearer {token}"
         else:

@@ -58,7 +58,7 @@ T = TypeVar("T")
 BULK_SIZE = 100  # ids per bulk get (the platform's bulk limit)
 # What `job_list=True` reads from `GET /async/files`, which lists "all asynchronous bulk jobs you
 # have started" 100 a page (https://docs.cavatica.org/docs/get-details-of-all-async-jobs). Its
-# order is not documented (newest first is a guess, watcher-performance.md §6.6), so a sweep
+# order is not documented (newest first is a guess, docs/watcher.md#the-job-list), so a sweep
 # looks for a job at most LIST_SLACK pages past where it was last seen (or, never seen, past as
 # many places as there are watched jobs), and a due job it did not find is read with its own
 # GET from then on.

@@ -24,7 +24,9 @@ ROOT = Path(__file__).parent.parent
 def test_the_analytic_bound() -> None:
     jobs = [("export", "x")] * 10_000 + [("drs_import", "y")] * 200 + [("copy", "z")] * 200
     bound = analytic(jobs)
-    assert bound["sweep_requests"] == 500  # 100 bulk gets + 400 single gets (§4 table)
+    assert (
+        bound["sweep_requests"] == 500
+    )  # 100 bulk gets + 400 single gets (docs/watcher.md#the-lower-bound)
     assert bound["t_min_s"] == pytest.approx(187.5)
 
 

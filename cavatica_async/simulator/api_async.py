@@ -31,7 +31,7 @@ OPERATIONS = ("copy", "move", "delete")
 def _plan(
     sim: Simulator, operation: str, item: Any
 ) -> tuple[str | None, dict[str, Any] | None, Any]:
-    """(result file id, error, plan) for one item; codes from the async-job table (§5.3)."""
+    """(result file id, error, plan) for one item; codes from docs/platform.md#errors."""
     if not isinstance(item, dict) or not isinstance(item.get("file"), str):
         return None, error_body(400, 10232, "Each item needs a 'file' id."), None
     source = sim.world.files.get(item["file"])
@@ -147,7 +147,7 @@ async def _list(sim: Simulator, request: Request) -> Response:
 
 
 def routes(pipeline: Pipeline) -> list[Route]:
-    """The async file job endpoints (platform-api.md §4.4)."""
+    """The async file job endpoints (docs/platform.md#async-copy-move-and-delete)."""
     table = [pipeline.route("GET", "/async/files", _list)]
     for operation in OPERATIONS:
         table.append(

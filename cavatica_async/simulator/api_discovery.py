@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 async def _paths(sim: Simulator, request: Request) -> Response:
-    # GET /v2/ lists the API paths and is the one call that needs no token (§1).
+    # GET /v2/ lists the API paths and is the one call that needs no token
+    # (docs/platform.md#base-urls).
     root = api_root(request)
     names = ("rate_limit", "user", "users", "projects", "files", "storage", "async", "bulk")
     return JSONResponse({f"{name}_url": f"{root}/{name}" for name in names})

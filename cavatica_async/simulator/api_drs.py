@@ -116,7 +116,7 @@ async def _get(sim: Simulator, request: Request) -> Response:
 
 
 def routes(pipeline: Pipeline) -> list[Route]:
-    """The DRS import endpoints (platform-api.md §4.3)."""
+    """The DRS import endpoints (docs/platform.md#bulk-drs-imports)."""
     return [
         pipeline.route("POST", "/bulk/drs/imports/create", _create),
         pipeline.route("GET", "/bulk/drs/imports/{job_id}", _get),

@@ -26,7 +26,8 @@ from cavatica_async.simulator.world import iso
 if TYPE_CHECKING:
     from cavatica_async.simulator import Simulator
 
-# Storage-service failures (platform-api.md §5.3; the 9107 body is the export page's example).
+# Storage-service failures (docs/platform.md#errors; the 9107 body is the export page's
+# example).
 OCCUPIED = error_body(
     409, 9107, "Location on volume already contains a file. Check the documentation."
 )
@@ -283,7 +284,8 @@ async def _list(sim: Simulator, request: Request, kind: str) -> Response:
 
 
 def routes(pipeline: Pipeline) -> list[Route]:
-    """The storage export and import endpoints (platform-api.md §4.1-4.2)."""
+    """The storage export and import endpoints (docs/platform.md#storage-exports and
+    docs/platform.md#storage-imports)."""
     table = []
     for kind in ("export", "import"):
         for method, template, handler in (

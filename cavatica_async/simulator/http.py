@@ -56,7 +56,7 @@ class DroppedAnswer(Response):
 
 
 def error_body(status: int, code: int, message: str) -> dict[str, Any]:
-    """The platform's error object (platform-api.md §5.1)."""
+    """The platform's error object (docs/platform.md#errors)."""
     return {"status": status, "code": code, "message": message, "more_info": f"{DOCS}#{code}"}
 
 
@@ -101,7 +101,7 @@ def paginate(
         limit = int(request.query_params.get("limit", "50"))
     except ValueError:
         raise HttpError(400, 90000, "offset and limit must be integers.") from None
-    # limit is 1..100, default 50 (platform-api.md §3.1).
+    # limit is 1..100, default 50 (docs/platform.md#lists-and-pages).
     if offset < 0 or not 1 <= limit <= 100:
         raise HttpError(400, 90000, "offset must be >= 0 and limit between 1 and 100.")
     root = api_root(request)

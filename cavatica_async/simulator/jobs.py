@@ -13,8 +13,8 @@ import attrs
 
 from cavatica_async.simulator.timing import Timing
 
-# Documented state walks (platform-api.md §4.6): storage jobs end COMPLETED or FAILED; DRS and
-# async file jobs always end FINISHED, with failures reported per item.
+# Documented state walks (docs/platform.md#job-states): storage jobs end COMPLETED or FAILED;
+# DRS and async file jobs always end FINISHED, with failures reported per item.
 STORAGE_FLOW = (("PENDING", "RUNNING"), "COMPLETED", "FAILED")
 ASYNC_FLOW = (("SUBMITTED", "RESOLVING", "RUNNING"), "FINISHED", "FINISHED")
 FLOWS = {
