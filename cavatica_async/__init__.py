@@ -45,8 +45,9 @@ from cavatica_async.models import (
 )
 from cavatica_async.polling import PollPolicy
 from cavatica_async.retry import NO_RETRY, RetryAttempt, RetryPolicy
+from cavatica_async.stats import WatcherStats
 from cavatica_async.timeout import Timeout
-from cavatica_async.watcher import JobWatcher, WatcherStats
+from cavatica_async.watcher import JobWatcher
 
 __all__ = [
     "NO_RETRY",

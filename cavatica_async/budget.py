@@ -138,6 +138,16 @@ class RateBudget:
         self.tokens_at = now
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) * left / share
 
+    def take(self) -> Spending:
+        """Count one request as sent; the ticket returned counts it done, exactly once.
+
+        Every request the budget counts as sent must be counted done however it ends, or the
+        budget believes it still in flight and slows down for good: hold the ticket in a `with`
+        around the request.
+        """
+        self.sent()
+        return Spending(self)
+
     def sent(self) -> None:
         """Record a request going out."""
         self.inflight += 1
@@ -153,3 +163,22 @@ class RateBudget:
         if math.isnan(until):
             until = now + MAX_PAUSE
         self.paused_until = max(self.paused_until, min(until, now + MAX_PAUSE))
+
+
+class Spending:
+    """One request a `RateBudget` counted as sent; `done()`, or leaving `with`, ends it once."""
+
+    def __init__(self, budget: RateBudget) -> None:
+        self._budget: RateBudget | None = budget
+
+    def done(self) -> None:
+        """Count the request finished (a second call does nothing)."""
+        budget, self._budget = self._budget, None
+        if budget is not None:
+            budget.done()
+
+    def __enter__(self) -> Spending:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done()

@@ -10,9 +10,16 @@ import anyio
 
 from cavatica_async.bulk_match import body_source, match, resource_id, source_key, source_names
 from cavatica_async.converter import structure
-from cavatica_async.errors import ApiError, CavaticaError, DecodeError, PartialStartError, shown
+from cavatica_async.errors import (
+    CavaticaError,
+    DecodeError,
+    PartialStartError,
+    error_info,
+    shown,
+)
 from cavatica_async.models import ApiErrorInfo, BulkItem
 from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 
 T = TypeVar("T")
@@ -78,6 +85,7 @@ async def bulk_post(
     idempotent: bool,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    timeout: float | Timeout | None = None,
     retry: RetryPolicy | None = None,
 ) -> list[BulkItem[T]]:
     """POST `{key: chunk}` per chunk of `values`; one `BulkItem` per value, in order.
@@ -98,6 +106,7 @@ async def bulk_post(
             idempotent=idempotent,
             params=params,
             headers=headers,
+            timeout=timeout,
             retry=retry,
         )
         if idempotent:
@@ -145,6 +154,7 @@ async def post_chunk(
     idempotent: bool,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    timeout: float | Timeout | None = None,
     retry: RetryPolicy | None = None,
 ) -> list[Any]:
     """POST `{key: chunk}` (at most 100 values): the answer's items as JSON, not yet matched."""
@@ -155,6 +165,7 @@ async def post_chunk(
         params=params,
         headers=headers,
         idempotent=idempotent,
+        timeout=timeout,
         retry=retry,
     )
     return raw_items(response.json(), f"POST {path}")
@@ -191,15 +202,6 @@ async def start_jobs(
             raise errors[0]
         raise PartialStartError(what, started, errors)
     return started
-
-
-def error_info(error: CavaticaError) -> ApiErrorInfo:
-    """An `ApiErrorInfo` standing for a whole failed call, for each item it carried."""
-    if isinstance(error, ApiError):
-        return ApiErrorInfo(
-            status=error.status, code=error.code, message=str(error), more_info=error.more_info
-        )
-    return ApiErrorInfo(message=str(error))
 
 
 def raw_items(body: Any, what: str) -> list[Any]:

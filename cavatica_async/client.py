@@ -16,6 +16,8 @@ from cavatica_async.endpoints.async_jobs import AsyncJobs
 from cavatica_async.endpoints.drs_imports import DrsImports
 from cavatica_async.endpoints.exports import Exports
 from cavatica_async.endpoints.imports import Imports
+from cavatica_async.endpoints.jobs import Jobs
+from cavatica_async.events import Job, JobKind
 from cavatica_async.models import RateLimit
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.timeout import DEFAULT_TIMEOUT, Timeout
@@ -73,6 +75,7 @@ class CavaticaClient:
         self.imports = Imports(self._transport)
         self.drs_imports = DrsImports(self._transport)
         self.async_jobs = AsyncJobs(self._transport)
+        self.jobs = Jobs(self._transport)
 
     @property
     def base_url(self) -> str:
@@ -88,6 +91,17 @@ class CavaticaClient:
     def rate_limit(self) -> RateLimit | None:
         """The rate limit as of the latest response's headers (None before the first answer)."""
         return self._transport.rate_limit
+
+    async def get_job(
+        self,
+        kind: JobKind | str,
+        job_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Job:
+        """The job of any kind with this id, read with its single GET."""
+        return await self.jobs.get(kind, job_id, timeout=timeout, retry=retry)
 
     async def get_rate_limit(
         self, *, timeout: float | Timeout | None = None, retry: RetryPolicy | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cavatica_async._logging import secrets
+from cavatica_async.models import ApiErrorInfo
 
 
 class ErrorCode(enum.IntEnum):
@@ -245,6 +246,28 @@ def body_excerpt(content: bytes, limit: int = 200) -> str:
     if len(content) > EXCERPT_SOURCE:
         text = secrets.redact_cut(clean_text(text))  # the source itself was cut
     return shown(text, limit)
+
+
+# The HTTP status rules, written once (docs/platform.md#errors). A transient status says "try
+# again later" without saying the request had no effect; a permanent one says asking again will
+# not go better; 401 and 403 are about the token, not what was asked.
+TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
+TOKEN_STATUSES = frozenset({401, 403})
+
+
+def is_permanent(status: int | None) -> bool:
+    """Whether an error status will not go better by asking again: 4xx but 408 and 429."""
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+def error_info(error: CavaticaError) -> ApiErrorInfo:
+    """The `ApiErrorInfo` an error stands for (an item's error, an event's), as its own
+    message says it."""
+    if isinstance(error, ApiError):
+        return ApiErrorInfo(
+            status=error.status, code=error.code, message=error.message, more_info=error.more_info
+        )
+    return ApiErrorInfo(message=str(error))
 
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {

@@ -39,7 +39,9 @@ class JobKind(str, enum.Enum):
     @property
     def bulk(self) -> bool:
         """Whether the platform can read many of these jobs in one call (bulk get)."""
-        return self in (JobKind.EXPORT, JobKind.IMPORT)
+        from cavatica_async.kinds import KINDS  # the table of kinds imports this module
+
+        return KINDS[self].bulk
 
 
 @attrs.frozen

@@ -271,7 +271,13 @@ class Page(Generic[T]):
     @property
     def next_href(self) -> str | None:
         """The URL of the next page, if there is one (rel compared case-insensitively)."""
-        return next((link.href for link in self.links if link.rel.lower() == "next"), None)
+        return next((link.href for link in self.links if is_next(link.rel)), None)
+
+
+def is_next(rel: object) -> bool:
+    """Whether a page link's `rel` names the next page: `next`, in any case (the one rule every
+    pager follows; docs/platform.md#lists-and-pages)."""
+    return isinstance(rel, str) and rel.lower() == "next"
 
 
 @attrs.frozen

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from cavatica_async.converter import structure
-from cavatica_async.errors import DecodeError
-from cavatica_async.models import Page
+from cavatica_async.errors import DecodeError, shown
+from cavatica_async.models import Page, is_next
 from cavatica_async.transport import Transport
 
 T = TypeVar("T")
 
-# `limit` is 1..100, default 50 (sbg/sevenbridges2 R/api-http.R): the largest page costs least.
+# `limit` is 1..100, default 50 (docs/platform.md#lists-and-pages): the largest page costs least.
 PAGE_LIMIT = 100
+# sevenbridges-python refuses URLs over 6,000 characters before sending; a next-page link longer
+# than that is not one the platform made (docs/platform.md#lists-and-pages).
+MAX_LINK = 6000
 
 
 class Pager(Generic[T]):
@@ -59,4 +63,39 @@ class Pager(Generic[T]):
             self._target = None
             return
         self._followed.add(next_href)
-        self._target, self._query = self._transport.relative_path(next_href), None
+        self._target, self._query = relative_path(self._transport.base_path, next_href), None
+
+
+def next_link(body: Any) -> str | None:
+    """The next page's URL in a list answer's raw `links`, if there is one."""
+    links = body.get("links") if isinstance(body, dict) else None
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if (
+            isinstance(link, dict)
+            and is_next(link.get("rel"))
+            and isinstance(link.get("href"), str)
+        ):
+            return str(link["href"])
+    return None
+
+
+def relative_path(base_path: str, link: str) -> str:
+    """The part of a link from the platform below the API root, to request as a path.
+
+    Only the link's path and query are used, so a link naming another host can never receive
+    the token.
+    """
+    quoted = shown(link, 300)
+    try:
+        parts = urlsplit(link)
+    except ValueError as exc:
+        raise DecodeError(f"a link from the platform is not a URL ({exc}): {quoted}") from None
+    if len(link) > MAX_LINK or not link.isprintable() or any(ch.isspace() for ch in link):
+        raise DecodeError(f"a link from the platform is not a URL one can send: {quoted}")
+    if not parts.path.startswith(base_path):
+        raise DecodeError(f"a link from the platform is outside the API root {base_path}: {quoted}")
+    rest = parts.path[len(base_path) :] + (f"?{parts.query}" if parts.query else "")
+    # `request` fills `{name}` fields, so braces from the link are escaped.
+    return "/" + rest.replace("{", "{{").replace("}", "}}")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import attrs
 
 from cavatica_async.errors import (
+    TRANSIENT_STATUSES,  # retried for idempotent requests only
     ApiError,
     CavaticaError,
     MaintenanceError,
@@ -14,9 +15,6 @@ from cavatica_async.errors import (
     TransportError,
 )
 
-# Statuses that say "try again later" without saying the request had no effect, so they are
-# retried only for idempotent requests (GET, and read-only POSTs such as bulk get).
-TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
 # Exponential steps stop doubling here: 2 ** 64 times any base passes every cap, and 2.0 ** 1024
 # overflows a float.
 MAX_DOUBLINGS = 64

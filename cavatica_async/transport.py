@@ -8,7 +8,6 @@ import platform
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 import attrs
@@ -29,7 +28,6 @@ from cavatica_async.errors import (
     TransportError,
     TransportTimeoutError,
     bounded_text,
-    shown,
 )
 from cavatica_async.models import RateLimit
 from cavatica_async.paths import expand
@@ -44,9 +42,6 @@ DEFAULT_MAX_CONNECTIONS = 10
 # No answer of this API comes near this (a page of 100 jobs is about 100 kB); a larger one is
 # refused unread, so a broken or hostile server cannot make the client hold gigabytes.
 DEFAULT_MAX_BODY_SIZE = 50 * 1024 * 1024
-# sevenbridges-python refuses URLs over 6,000 characters before sending; a next-page link longer
-# than that is not one the platform made.
-MAX_LINK = 6000
 USER_AGENT = (
     f"cavatica-async/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
 )
@@ -73,20 +68,7 @@ class Transport:
         _check_count("max_connections", max_connections)
         _check_count("max_body_size", max_body_size)
         token = config.token.reveal()
-        headers = {
-            "Accept": "application/json",
-            "Accept-Encoding": ACCEPT_ENCODING,
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        # Both official clients offer Bearer as the alternative to X-SBG-Auth-Token
-        # (docs/platform.md#authentication-and-headers).
-        if bearer:
-            headers["Authorization"] = f"Bearer {token}"
-        else:
-            headers["X-SBG-Auth-Token"] = token
-        if advance_access:
-            headers["X-SBG-Advance-Access"] = "advance"
+        headers = request_headers(token, bearer=bearer, advance_access=advance_access)
         self.retry = retry if retry is not None else RetryPolicy()
         self.rate_limit: RateLimit | None = None
         self.requests_sent = 0  # every attempt, retries included
@@ -131,27 +113,10 @@ class Transport:
         """The random source for jitter."""
         return self._rng
 
-    def relative_path(self, link: str) -> str:
-        """The part of a link from the platform below the API root, to request as a path.
-
-        Only the link's path and query are used, so a link naming another host can never
-        receive the token.
-        """
-        base_path = self._client.base_url.raw_path.decode("ascii")
-        quoted = shown(link, 300)
-        try:
-            parts = urlsplit(link)
-        except ValueError as exc:
-            raise DecodeError(f"a link from the platform is not a URL ({exc}): {quoted}") from None
-        if len(link) > MAX_LINK or not link.isprintable() or any(ch.isspace() for ch in link):
-            raise DecodeError(f"a link from the platform is not a URL one can send: {quoted}")
-        if not parts.path.startswith(base_path):
-            raise DecodeError(
-                f"a link from the platform is outside the API root {base_path}: {quoted}"
-            )
-        rest = parts.path[len(base_path) :] + (f"?{parts.query}" if parts.query else "")
-        # `request` fills `{name}` fields, so braces from the link are escaped.
-        return "/" + rest.replace("{", "{{").replace("}", "}}")
+    @property
+    def base_path(self) -> str:
+        """The path of the API root, e.g. `/v2`: every request goes below it."""
+        return self._client.base_url.raw_path.decode("ascii")
 
     async def request(
         self,
@@ -370,6 +335,25 @@ class Transport:
             url=url,
             request_sent=True,
         )
+
+
+def request_headers(token: str, *, bearer: bool, advance_access: bool) -> dict[str, str]:
+    """The headers every request carries: JSON both ways, what bodies may be encoded as, who
+    is asking, and the token (docs/platform.md#authentication-and-headers)."""
+    headers = {
+        "Accept": "application/json",
+        "Accept-Encoding": ACCEPT_ENCODING,
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    # Both official clients offer Bearer as the alternative to X-SBG-Auth-Token.
+    if bearer:
+        headers["Authorization"] = f"Bearer {token}"
+    else:
+        headers["X-SBG-Auth-Token"] = token
+    if advance_access:
+        headers["X-SBG-Advance-Access"] = "advance"
+    return headers
 
 
 def _check_count(name: str, value: object) -> None:

@@ -227,3 +227,17 @@ def test_a_limit_too_large_for_a_float_is_bounded() -> None:
 def test_no_wait_is_longer_than_one_window() -> None:
     budget = synced(remaining=0, reset=359.0)  # plausible: within the allowance for skew
     assert budget.wait(0.0) == MAX_PAUSE
+
+
+def test_a_ticket_counts_its_request_done_exactly_once() -> None:
+    budget = synced()
+    with budget.take() as ticket:
+        assert budget.inflight == 1
+        ticket.done()
+        assert budget.inflight == 0
+    other = budget.take()
+    budget.take().done()
+    assert budget.inflight == 1  # `other` is still out
+    other.done()
+    other.done()
+    assert budget.inflight == 0

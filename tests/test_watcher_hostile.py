@@ -24,7 +24,7 @@ from cavatica_async import (
     JobWatcher,
     PollPolicy,
 )
-from cavatica_async import watcher as watcher_module
+from cavatica_async.endpoints.jobs import BulkRead
 
 from helpers import rate_limit_body
 
@@ -320,17 +320,17 @@ async def test_a_429_pauses_the_watcher_for_at_most_one_window(retry_after: str)
 async def test_an_unexpected_error_while_polling_is_a_failed_poll(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = watcher_module.structure_item
+    real = BulkRead.parse
     calls = 0
 
-    def buggy(*args: Any, **kwargs: Any) -> Any:
+    def buggy(self: BulkRead) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("a bug nobody foresaw")
-        return real(*args, **kwargs)
+        return real(self)
 
-    monkeypatch.setattr(watcher_module, "structure_item", buggy)
+    monkeypatch.setattr(BulkRead, "parse", buggy)
     with respx.mock(base_url=BASE) as mock:
         mock.post("/bulk/storage/exports/get").mock(side_effect=bulk({"e1": "COMPLETED"}))
         events, watcher = await watch(mock, [(JobKind.EXPORT, "e1")])

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from cavatica_async.bulk import BULK_LIMIT, bulk_post, post_chunk
-from cavatica_async.converter import structure_job
+from cavatica_async.bulk import bulk_post
+from cavatica_async.endpoints.jobs import get_job
+from cavatica_async.events import JobKind
+from cavatica_async.kinds import KINDS
 from cavatica_async.models import BulkItem, ExportJob, ImportJob
 from cavatica_async.pages import Pager
 from cavatica_async.paths import MAX_ID_LENGTH, check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 
 J = TypeVar("J", ExportJob, ImportJob)
@@ -32,56 +35,48 @@ def state_params(state: str | Sequence[str] | None) -> list[str] | None:
 
 
 class StorageJobs(Generic[J]):
-    """Reads of one storage job family; subclasses declare the paths, id key and model."""
+    """Reads of one storage job family; subclasses declare their kind and list path."""
 
-    path: ClassVar[str]  # e.g. /storage/exports
-    bulk_path: ClassVar[str]  # e.g. /bulk/storage/exports
-    ids_key: ClassVar[str]  # e.g. export_ids
-    noun: ClassVar[str]  # e.g. export
+    kind: ClassVar[JobKind]
+    path: ClassVar[str]  # the family's list, e.g. /storage/exports
     model: type[J]
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
+        self._info = KINDS[self.kind]
 
-    async def get(self, job_id: str, *, retry: RetryPolicy | None = None) -> J:
+    async def get(
+        self,
+        job_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> J:
         """The job with this id (`NotFoundError` if the platform does not know it)."""
-        response = await self._transport.request(
-            "GET",
-            self.path + "/{job_id}",
-            ids={"job_id": check_id(job_id, f"{self.noun} id")},
-            retry=retry,
-        )
-        return structure_job(
-            response.json(), self.model, job_id=job_id, what=f"GET {self.path}/{job_id} answer"
-        )
+        job: J = await get_job(self._transport, self.kind, job_id, timeout=timeout, retry=retry)
+        return job
 
     async def bulk_get(
-        self, ids: Sequence[str], *, retry: RetryPolicy | None = None
+        self,
+        ids: Sequence[str],
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> list[BulkItem[J]]:
-        """One `BulkItem` per id, in order, in calls of at most 100 ids (unknown ids: errors)."""
-        checked = check_ids(ids, f"{self.noun} id")
+        """One `BulkItem` per id, in order, in calls of at most 100 ids (unknown ids: errors).
+
+        Each answer item goes to the id it names; an id the answer left out gets an error item.
+        """
+        path, key = self._info.bulk_route()
+        checked = check_ids(ids, f"{self._info.noun} id")
         return await bulk_post(
             self._transport,
-            self.bulk_path + "/get",
-            self.ids_key,
+            path,
+            key,
             checked,
             self.model,
             idempotent=True,
-            retry=retry,
-        )
-
-    async def _bulk_get_raw(self, ids: Sequence[str], *, retry: RetryPolicy) -> list[Any]:
-        """One bulk get of at most 100 ids: the answer's items as JSON, for the watcher to
-        read the state of before it pays for structuring the whole job."""
-        if len(ids) > BULK_LIMIT:
-            raise ValueError(f"at most {BULK_LIMIT} ids per call, got {len(ids)}")
-        checked = check_ids(ids, f"{self.noun} id")
-        return await post_chunk(
-            self._transport,
-            self.bulk_path + "/get",
-            self.ids_key,
-            checked,
-            idempotent=True,
+            timeout=timeout,
             retry=retry,
         )
 
@@ -93,11 +88,11 @@ class StorageJobs(Generic[J]):
         policy: PollPolicy | None = None,
     ) -> J:
         """Poll until the job is COMPLETED or FAILED; `WaitTimeoutError` after `timeout` s."""
-        check_id(job_id, f"{self.noun} id")
+        check_id(job_id, f"{self._info.noun} id")
         return await wait_for(
             lambda: self.get(job_id),
             transport=self._transport,
-            what=f"{self.noun} job",
+            what=f"{self._info.noun} job",
             job_id=job_id,
             timeout=timeout,
             policy=policy or PollPolicy(),
@@ -109,6 +104,6 @@ class StorageJobs(Generic[J]):
             for one in [value] if isinstance(value, str) else value:
                 if len(str.__str__(one)) > MAX_ID_LENGTH:
                     raise ValueError(
-                        f"{self.noun} list filter {name} is over {MAX_ID_LENGTH:,} characters"
+                        f"{self._info.noun} list filter {name} is over {MAX_ID_LENGTH:,} characters"
                     )
         return Pager(self._transport, self.path, self.model, present)

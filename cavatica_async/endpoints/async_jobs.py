@@ -8,17 +8,17 @@ completion) and https://docs.cavatica.org/docs/get-details-of-all-async-jobs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from cavatica_async.bulk import start_jobs
-from cavatica_async.converter import structure_job
-from cavatica_async.errors import DecodeError
+from cavatica_async.endpoints.jobs import get_job
+from cavatica_async.events import JobKind
 from cavatica_async.inputs import CopyItem
 from cavatica_async.models import AsyncFileJob
-from cavatica_async.pages import PAGE_LIMIT, Pager
+from cavatica_async.pages import Pager
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 
 
@@ -42,17 +42,35 @@ class AsyncJobs:
             raise TypeError(f"expected a sequence of file ids, got one string {files!r}")
         return await self._start("delete", [{"file": check_id(f, "file id")} for f in files])
 
-    async def get_copy(self, job_id: str, *, retry: RetryPolicy | None = None) -> AsyncFileJob:
+    async def get_copy(
+        self,
+        job_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AsyncFileJob:
         """The copy job with this id."""
-        return await self._get("copy", job_id, retry)
+        return await self._get("copy", job_id, retry, timeout)
 
-    async def get_move(self, job_id: str, *, retry: RetryPolicy | None = None) -> AsyncFileJob:
+    async def get_move(
+        self,
+        job_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AsyncFileJob:
         """The move job with this id."""
-        return await self._get("move", job_id, retry)
+        return await self._get("move", job_id, retry, timeout)
 
-    async def get_delete(self, job_id: str, *, retry: RetryPolicy | None = None) -> AsyncFileJob:
+    async def get_delete(
+        self,
+        job_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AsyncFileJob:
         """The delete job with this id."""
-        return await self._get("delete", job_id, retry)
+        return await self._get("delete", job_id, retry, timeout)
 
     async def wait_copy(
         self,
@@ -84,41 +102,22 @@ class AsyncJobs:
         """Poll the delete job until FINISHED (then check `failed_files`)."""
         return await self._wait("delete", job_id, timeout, policy)
 
-    async def _list_page_raw(self, offset: int, *, retry: RetryPolicy) -> tuple[list[Any], bool]:
-        """One page of the job list as JSON, and whether another follows, for the watcher to
-        read the states of before it pays for structuring a job."""
-        response = await self._transport.request(
-            "GET", "/async/files", params={"offset": offset, "limit": PAGE_LIMIT}, retry=retry
-        )
-        body = response.json()
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            raise DecodeError(
-                f"GET /async/files?offset={offset} answer has no 'items' list", permanent=True
-            )
-        links = body.get("links")
-        more = isinstance(links, list) and any(
-            isinstance(link, dict) and link.get("rel") == "next" for link in links
-        )
-        return items, more
-
     async def _start(self, operation: str, items: list[dict[str, str]]) -> list[AsyncFileJob]:
         return await start_jobs(
             self._transport, f"/async/files/{operation}", items, AsyncFileJob, what=operation
         )
 
     async def _get(
-        self, operation: str, job_id: str, retry: RetryPolicy | None = None
+        self,
+        operation: str,
+        job_id: str,
+        retry: RetryPolicy | None = None,
+        timeout: float | Timeout | None = None,
     ) -> AsyncFileJob:
-        response = await self._transport.request(
-            "GET", f"/async/files/{operation}/{{job_id}}", ids={"job_id": job_id}, retry=retry
+        job: AsyncFileJob = await get_job(
+            self._transport, JobKind(operation), job_id, timeout=timeout, retry=retry
         )
-        return structure_job(
-            response.json(),
-            AsyncFileJob,
-            job_id=job_id,
-            what=f"GET /async/files/{operation}/{job_id} answer",
-        )
+        return job
 
     async def _wait(
         self, operation: str, job_id: str, timeout: float | None, policy: PollPolicy | None

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cavatica_async.bulk import start_jobs
-from cavatica_async.converter import structure_job
+from cavatica_async.endpoints.jobs import get_job
+from cavatica_async.events import JobKind
 from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import DrsImportJob
 from cavatica_async.paths import check_id
 from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 
 
@@ -49,17 +51,18 @@ class DrsImports:
             extra=extra,
         )
 
-    async def get(self, import_id: str, *, retry: RetryPolicy | None = None) -> DrsImportJob:
+    async def get(
+        self,
+        import_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> DrsImportJob:
         """The DRS import job with this id, with one `result` item per finished URI."""
-        response = await self._transport.request(
-            "GET", "/bulk/drs/imports/{import_id}", ids={"import_id": import_id}, retry=retry
+        job: DrsImportJob = await get_job(
+            self._transport, JobKind.DRS_IMPORT, import_id, timeout=timeout, retry=retry
         )
-        return structure_job(
-            response.json(),
-            DrsImportJob,
-            job_id=import_id,
-            what=f"GET /bulk/drs/imports/{import_id} answer",
-        )
+        return job
 
     async def wait(
         self,

@@ -11,6 +11,7 @@ from typing import Any
 from cavatica_async.bulk import bulk_post
 from cavatica_async.converter import structure
 from cavatica_async.endpoints._storage import StorageJobs, state_params
+from cavatica_async.events import JobKind
 from cavatica_async.inputs import ExportRequest
 from cavatica_async.models import BulkItem, ExportJob, ExportState
 from cavatica_async.pages import Pager
@@ -24,10 +25,8 @@ _ADVANCE_ACCESS = {"X-SBG-Advance-Access": "advance"}
 class Exports(StorageJobs[ExportJob]):
     """`client.exports`: start, read, list and wait for storage export jobs."""
 
+    kind = JobKind.EXPORT
     path = "/storage/exports"
-    bulk_path = "/bulk/storage/exports"
-    ids_key = "export_ids"
-    noun = "export"
     model = ExportJob
 
     async def start(
@@ -71,7 +70,7 @@ class Exports(StorageJobs[ExportJob]):
         """
         return await bulk_post(
             self._transport,
-            self.bulk_path + "/create",
+            "/bulk/storage/exports/create",
             "items",
             [item.body() for item in items],
             ExportJob,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from cavatica_async.bulk import bulk_post
 from cavatica_async.converter import structure
 from cavatica_async.endpoints._storage import StorageJobs, state_params
+from cavatica_async.events import JobKind
 from cavatica_async.inputs import ImportRequest
 from cavatica_async.models import BulkItem, ImportJob, ImportState
 from cavatica_async.pages import Pager
@@ -18,10 +19,8 @@ from cavatica_async.pages import Pager
 class Imports(StorageJobs[ImportJob]):
     """`client.imports`: start, read, list and wait for storage import jobs."""
 
+    kind = JobKind.IMPORT
     path = "/storage/imports"
-    bulk_path = "/bulk/storage/imports"
-    ids_key = "import_ids"
-    noun = "import"
     model = ImportJob
 
     async def start(
@@ -58,7 +57,7 @@ class Imports(StorageJobs[ImportJob]):
         """Start one import per item: any number, in calls of at most 100, one result each."""
         return await bulk_post(
             self._transport,
-            self.bulk_path + "/create",
+            "/bulk/storage/imports/create",
             "items",
             [item.body() for item in items],
             ImportJob,
