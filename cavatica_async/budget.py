@@ -45,13 +45,14 @@ def _share(instance: object, attribute: attrs.Attribute[float], value: float) ->
 
 @attrs.define
 class RateBudget:
-    """Pacing state; its methods read no clock and do no I/O: the caller gives the time."""
+    """Pacing state; its methods read no clock and do no I/O: the caller gives the time, as the
+    client clock's monotonic seconds (a reset is converted to them when observed)."""
 
     fraction: float = attrs.field(default=0.8, validator=_fraction)
     burst: float = attrs.field(default=0.125, validator=_share)  # of the share, at once
     limit: int | None = None
     remaining: int | None = None  # lowest value seen in the current window
-    reset: float | None = None  # epoch seconds when the current window ends
+    reset: float | None = None  # when the current window ends (the clock's monotonic seconds)
     window_seen: float = 0.0  # when this window was first observed
     window_left: float = 0.0  # how much of it was left then
     window_first_remaining: int = 0

@@ -114,14 +114,7 @@ class CavaticaClient:
             "GET", "/rate_limit", timeout=timeout, retry=retry, free=True
         )
         rate_limit = structure(response.json(), RateLimit, what="GET /rate_limit body")
-        self._transport.rate_limit = rate_limit
-        self._transport.budget.observe(
-            rate_limit.limit,
-            rate_limit.remaining,
-            rate_limit.reset.timestamp(),
-            self._transport.clock.time(),
-            counted=False,
-        )
+        self._transport.observe_rate_limit(rate_limit, counted=False)
         return rate_limit
 
     async def aclose(self) -> None:

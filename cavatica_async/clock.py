@@ -1,4 +1,11 @@
-"""Time as the library sees it: wall clock, monotonic clock and sleep, injectable for tests."""
+"""Time as the library sees it: one injected clock for reading the time and sleeping.
+
+The default, `LoopClock`, follows the event loop: its monotonic time is the loop's time and its
+sleeps are anyio's, so every wait of the library (the watcher's schedule, the rate budget,
+retries, `wait()`) runs in virtual time wherever the loop's time is virtual (trio's `MockClock`,
+an asyncio loop-time tool). Wall time is needed only to read the platform's `X-RateLimit-Reset`,
+and is converted to the loop's time once, when a reset is observed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import time
 from typing import Protocol
 
 import anyio
+import anyio.lowlevel
 
 
 class Clock(Protocol):
@@ -24,8 +32,38 @@ class Clock(Protocol):
         ...
 
 
+class LoopClock:
+    """The event loop's clock (the default): the loop's time, anyio's sleep, and the wall time
+    the loop's time stands for (anchored once per event loop)."""
+
+    def __init__(self) -> None:
+        self._anchor: tuple[anyio.lowlevel.EventLoopToken, float, float] | None = None
+
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch, advancing with the loop's time."""
+        try:
+            token, loop = anyio.lowlevel.current_token(), anyio.current_time()
+        except RuntimeError:  # outside any event loop (anyio's NoEventLoopError, or sniffio's)
+            return time.time()
+        if self._anchor is None or self._anchor[0] != token:
+            self._anchor = (token, time.time(), loop)
+        return self._anchor[1] + (loop - self._anchor[2])
+
+    def monotonic(self) -> float:
+        """The event loop's time."""
+        try:
+            return anyio.current_time()
+        except RuntimeError:
+            return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep with anyio, so it works on asyncio and trio and is cancellable."""
+        await anyio.sleep(seconds)
+
+
 class SystemClock:
-    """The real clocks and `anyio.sleep`."""
+    """The process's clocks (`time.time`, `time.monotonic`) and `anyio.sleep`: real time even
+    where the event loop's is virtual."""
 
     def time(self) -> float:
         """Wall-clock seconds since the Unix epoch."""
@@ -38,3 +76,22 @@ class SystemClock:
     async def sleep(self, seconds: float) -> None:
         """Sleep with anyio, so it works on asyncio and trio and is cancellable."""
         await anyio.sleep(seconds)
+
+
+async def sleep_or_wake(clock: Clock, event: anyio.Event, timeout: float | None) -> None:
+    """Sleep on `clock` until `timeout` (None: no limit) passes or `event` is set."""
+    if timeout is None:
+        await event.wait()
+    elif isinstance(clock, LoopClock):
+        with anyio.move_on_after(timeout):  # the loop's own time, without a task per sleep
+            await event.wait()
+    else:
+        async with anyio.create_task_group() as group:
+
+            async def woken() -> None:
+                await event.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(woken)
+            await clock.sleep(timeout)
+            group.cancel_scope.cancel()

@@ -10,8 +10,6 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
-import anyio
-
 from cavatica_async._logging import logger
 from cavatica_async.budget import RateBudget
 from cavatica_async.clock import Clock
@@ -61,7 +59,7 @@ class Outcomes:
         if not self.watching(watched):
             return  # removed while being polled
         state, previous = job.state, watched.state
-        changed = self._schedule.observed(watched, state, anyio.current_time())
+        changed = self._schedule.observed(watched, state, self._clock.monotonic())
         if changed:
             await self._emit(
                 JobEvent(watched.kind, watched.job_id, previous, state, job, self.now())
@@ -72,12 +70,12 @@ class Outcomes:
             self._schedule.remove(watched)
             self._ended()
         else:
-            self._schedule.polled(watched, anyio.current_time(), changed, self._rng.random())
+            self._schedule.polled(watched, self._clock.monotonic(), changed, self._rng.random())
 
     def unchanged(self, watched: Watched) -> None:
         """A poll saw the job in the state it was in: poll it again later."""
         if self.watching(watched):
-            self._schedule.polled(watched, anyio.current_time(), False, self._rng.random())
+            self._schedule.polled(watched, self._clock.monotonic(), False, self._rng.random())
 
     async def unknown(self, watched: Watched, error: ApiErrorInfo) -> None:
         """The platform does not know the job (or its answers cannot be read): report it once."""
@@ -97,7 +95,7 @@ class Outcomes:
         if verdict is Verdict.LIST_REFUSED:
             logger.warning("watcher: the job list was refused (%s); reading jobs one by one", error)
             self._refuse_list()
-            self._retry(batch, anyio.current_time())
+            self._retry(batch, self._clock.monotonic())
             return
         if verdict is Verdict.UNKNOWN_JOB:
             for watched in batch:
@@ -105,24 +103,24 @@ class Outcomes:
             return
         if verdict is Verdict.BAD_ANSWER:
             batch = await self._count_bad_answers(batch, error)
-        wall = self._clock.time()
+        now = self._clock.monotonic()
         if verdict is Verdict.RATE_LIMITED:
             self._stats.rate_limited += 1
             retry_at = error.retry_at if isinstance(error, RateLimitError) else None
-            until = retry_at.timestamp() if retry_at else wall + self._policy.initial
-            self._budget.pause(until + self._rng.random(), wall)
+            # The reset is wall time: converted to the clock's monotonic time here, once.
+            wait = retry_at.timestamp() - self._clock.time() if retry_at else self._policy.initial
+            self._budget.pause(now + wait + self._rng.random(), now)
         elif verdict is Verdict.MAINTENANCE and batch:
             # Everyone waits; one poll after the pause probes whether maintenance is over.
             self._stats.maintenance += 1
-            self._budget.pause(wall + self.backoff(max(batch, key=lambda w: w.failures)), wall)
+            self._budget.pause(now + self.backoff(max(batch, key=lambda w: w.failures)), now)
         if not batch:
             return
         self._stats.failures += 1
         logger.info(
             "watcher: %d %s job(s) polled again later: %s", len(batch), batch[0].kind, error
         )
-        now = anyio.current_time()
-        self._retry(batch, now + max(0.0, self._budget.paused_until - wall), backoff=True)
+        self._retry(batch, max(now, self._budget.paused_until), backoff=True)
 
     def backoff(self, watched: Watched) -> float:
         """How long a job waits after its failed polls in a row."""
@@ -133,7 +131,7 @@ class Outcomes:
         return datetime.fromtimestamp(self._clock.time(), tz=timezone.utc)
 
     def _retry(self, batch: list[Watched], at: float, *, backoff: bool = False) -> None:
-        now = anyio.current_time()
+        now = self._clock.monotonic()
         for watched in batch:
             if self.watching(watched):
                 later = max(at, now + self.backoff(watched)) if backoff else at

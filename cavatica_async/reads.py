@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import anyio
-
 from cavatica_async.budget import RateBudget, Spending
 from cavatica_async.client import CavaticaClient
 from cavatica_async.clock import Clock
@@ -55,12 +53,12 @@ class Reader:
     async def pace(self) -> Spending | None:
         """Wait until the budget allows one more request and take it (None: the watch is over)."""
         while not self._over():
-            wait = self._budget.wait(self._clock.time())
+            started = self._clock.monotonic()
+            wait = self._budget.wait(started)
             if wait <= 0:
                 return self._budget.take()
-            started = anyio.current_time()
-            await anyio.sleep(wait)
-            self._stats.budget_wait += anyio.current_time() - started
+            await self._clock.sleep(wait)
+            self._stats.budget_wait += self._clock.monotonic() - started
         return None
 
     async def bulk(self, kind: JobKind, batch: list[Watched], ticket: Spending) -> None:

@@ -17,7 +17,7 @@ from cavatica_async._logging import logger, redact_headers, secrets
 from cavatica_async._version import __version__
 from cavatica_async.body import ACCEPT_ENCODING, check_status, read_body
 from cavatica_async.budget import RateBudget
-from cavatica_async.clock import Clock, SystemClock
+from cavatica_async.clock import Clock, LoopClock
 from cavatica_async.config import Config
 from cavatica_async.error_answers import api_error
 from cavatica_async.errors import (
@@ -75,7 +75,7 @@ class Transport:
         self.rate_limited = 0  # 429 answers received
         self.budget = RateBudget(fraction=budget_fraction)
         self._token = token
-        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._clock: Clock = clock if clock is not None else LoopClock()
         self._rng = rng if rng is not None else random.Random()
         self._inflight: set[anyio.CancelScope] = set()
         self._on_close: list[Callable[[], None]] = []
@@ -160,6 +160,17 @@ class Transport:
                 self._inflight.discard(scope)
         raise ClientClosedError(f"the client was closed while {method} {url_path} was in flight")
 
+    def observe_rate_limit(self, rate_limit: RateLimit, *, counted: bool) -> None:
+        """Take in the rate limit an answer reported: kept as `rate_limit`, and given to the
+        budget with its reset converted, once, from wall time to the clock's monotonic time.
+
+        `counted` is False for the calls the platform does not count (`GET /rate_limit`).
+        """
+        self.rate_limit = rate_limit
+        now = self._clock.monotonic()
+        reset = now + (rate_limit.reset.timestamp() - self._clock.time())
+        self.budget.observe(rate_limit.limit, rate_limit.remaining, reset, now, counted=counted)
+
     def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call `callback` (once) when the transport is closed; returns the way to cancel that.
 
@@ -237,14 +248,7 @@ class Transport:
         request_id = bounded_text(response.headers.get("x-request-id"), limit=100)
         rate_limit = rate_limit_from_headers(response.headers)
         if rate_limit is not None:
-            self.rate_limit = rate_limit
-            self.budget.observe(
-                rate_limit.limit,
-                rate_limit.remaining,
-                rate_limit.reset.timestamp(),
-                self._clock.time(),
-                counted=not send.free,
-            )
+            self.observe_rate_limit(rate_limit, counted=not send.free)
         logger.debug(
             "%s %s -> %d in %.1f ms [request id %s, rate limit %s]",
             method,

@@ -23,6 +23,7 @@ from cavatica_async._logging import logger
 from cavatica_async.budget import Spending
 from cavatica_async.bulk import unexpected
 from cavatica_async.client import CavaticaClient
+from cavatica_async.clock import sleep_or_wake
 from cavatica_async.errors import CavaticaError, ClientClosedError
 from cavatica_async.events import JobEvent, JobKind
 from cavatica_async.failures import Scope, Verdict, classify
@@ -239,7 +240,7 @@ class JobWatcher:
     async def _next_batch(self) -> tuple[JobKind, list[Watched]]:
         """Wait until a job is due and the budget allows a request; take its batch."""
         while True:
-            now = anyio.current_time()
+            now = self._clock.monotonic()
             sweeping = self._listed if self._sweep.running else frozenset[JobKind]()
             upcoming = self._schedule.next_due(sweeping)
             if upcoming is None:
@@ -249,10 +250,10 @@ class JobWatcher:
             if due > now:
                 await self._sleep(due - now)
                 continue
-            wait = self._budget.wait(self._clock.time())
+            wait = self._budget.wait(now)
             if wait > 0:
                 await self._sleep(wait)
-                self.stats.budget_wait += anyio.current_time() - now
+                self.stats.budget_wait += self._clock.monotonic() - now
                 continue
             if kind in self._listed:
                 # A list sweep reads every listed kind's due jobs; jobs not due yet that are
@@ -272,8 +273,7 @@ class JobWatcher:
                 return kind, batch
 
     async def _sleep(self, timeout: float | None) -> None:
-        with anyio.move_on_after(timeout if timeout is not None else float("inf")):
-            await self._wake.wait()
+        await sleep_or_wake(self._clock, self._wake, timeout)
         self._wake = anyio.Event()
 
     async def _poll(self, kind: JobKind, batch: list[Watched], ticket: Spending | None) -> None:

@@ -7,7 +7,6 @@ Each test here failed on main before issue 16.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -309,7 +308,7 @@ async def test_a_429_pauses_the_watcher_for_at_most_one_window(retry_after: str)
                 while not route.called:  # noqa: ASYNC110 (respx offers no event)
                     await anyio.sleep(0.001)
                 await anyio.sleep(0.01)
-            paused = client.transport.budget.paused_until - time.time()
+            paused = client.transport.budget.paused_until - client.transport.clock.monotonic()
     assert watcher.stats.rate_limited == 1
     assert 290 < paused <= 301
 

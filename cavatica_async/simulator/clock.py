@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+import anyio
+
 
 class SimClock(Protocol):
     """Where the simulator reads the time (Unix epoch seconds)."""
@@ -37,3 +39,17 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("time only moves forward")
         self._now += seconds
+
+
+class LoopClock:
+    """The event loop's time as epoch seconds: virtual where the loop's time is (trio's
+    `MockClock`), so a client on the same loop and the simulator share one time line. Make it,
+    and the `Simulator` using it, inside the loop."""
+
+    def __init__(self) -> None:
+        self._start = time.time()
+        self._loop = anyio.current_time()
+
+    def now(self) -> float:
+        """The wall time the loop's time stands for."""
+        return self._start + (anyio.current_time() - self._loop)
