@@ -3,7 +3,7 @@
 from cavatica_async._version import __version__
 from cavatica_async.budget import RateBudget
 from cavatica_async.client import CavaticaClient
-from cavatica_async.clock import Clock, SystemClock
+from cavatica_async.clock import Clock, LoopClock, SystemClock
 from cavatica_async.config import PLATFORMS, Config, CredentialsPermissionWarning, resolve_config
 from cavatica_async.errors import (
     ApiError,
@@ -27,6 +27,7 @@ from cavatica_async.errors import (
 )
 from cavatica_async.events import JobEvent, JobKind
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async.kinds import KINDS, KindInfo
 from cavatica_async.models import (
     ApiErrorInfo,
     AsyncFileJob,
@@ -43,13 +44,16 @@ from cavatica_async.models import (
     Page,
     RateLimit,
 )
+from cavatica_async.options import ClientOptions
 from cavatica_async.polling import PollPolicy
+from cavatica_async.pool import ClientStats
 from cavatica_async.retry import NO_RETRY, RetryAttempt, RetryPolicy
 from cavatica_async.stats import WatcherStats
 from cavatica_async.timeout import Timeout
 from cavatica_async.watcher import JobWatcher
 
 __all__ = [
+    "KINDS",
     "NO_RETRY",
     "PLATFORMS",
     "ApiError",
@@ -62,6 +66,8 @@ __all__ = [
     "CavaticaClient",
     "CavaticaError",
     "ClientClosedError",
+    "ClientOptions",
+    "ClientStats",
     "Clock",
     "Config",
     "ConfigError",
@@ -84,6 +90,8 @@ __all__ = [
     "JobEvent",
     "JobKind",
     "JobWatcher",
+    "KindInfo",
+    "LoopClock",
     "MaintenanceError",
     "NotFoundError",
     "Page",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import random
 import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -19,12 +20,23 @@ from cavatica_async.endpoints.imports import Imports
 from cavatica_async.endpoints.jobs import Jobs
 from cavatica_async.events import Job, JobKind
 from cavatica_async.models import RateLimit
+from cavatica_async.options import ClientOptions
+from cavatica_async.pool import ClientStats
 from cavatica_async.retry import RetryPolicy
-from cavatica_async.timeout import DEFAULT_TIMEOUT, Timeout
-from cavatica_async.transport import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, Transport
+from cavatica_async.timeout import Timeout
+from cavatica_async.transport import Transport
 
 if TYPE_CHECKING:
     import httpx
+
+
+class Unset(enum.Enum):
+    """An argument not given (where None means something of its own, as `timeout=None`)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 
 
 class CavaticaClient:
@@ -43,39 +55,82 @@ class CavaticaClient:
         *,
         platform: str | None = None,
         profile: str | None = None,
-        bearer: bool = False,
-        advance_access: bool = False,
-        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
+        options: ClientOptions | None = None,
+        bearer: bool | None = None,
+        advance_access: bool | None = None,
+        timeout: float | Timeout | Unset | None = UNSET,
         retry: RetryPolicy | None = None,
-        budget_fraction: float = 0.8,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        budget_fraction: float | None = None,
+        max_connections: int | None = None,
+        max_body_size: int | None = None,
         allow_insecure_http: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        given = {
+            "bearer": bearer,
+            "advance_access": advance_access,
+            "retry": retry,
+            "budget_fraction": budget_fraction,
+            "max_connections": max_connections,
+            "max_body_size": max_body_size,
+        }
+        changes: dict[str, Any] = {
+            name: value for name, value in given.items() if value is not None
+        }
+        if not isinstance(timeout, Unset):
+            changes["timeout"] = timeout
+        options = attrs.evolve(options or ClientOptions(), **changes)
         config = resolve_config(token=token, base_url=base_url, platform=platform, profile=profile)
         self._base_url = check_base_url(config.base_url, allow_insecure_http=allow_insecure_http)
-        self._auth_header = "Authorization: Bearer" if bearer else "X-SBG-Auth-Token"
-        self._transport = Transport(
-            attrs.evolve(config, base_url=self._base_url),
-            bearer=bearer,
-            advance_access=advance_access,
-            timeout=Timeout.of(timeout),
-            retry=retry,
-            budget_fraction=budget_fraction,
-            max_connections=max_connections,
-            max_body_size=max_body_size,
-            http_transport=transport,
-            clock=clock,
-            rng=rng,
+        self._setup(
+            Transport(
+                attrs.evolve(config, base_url=self._base_url),
+                options,
+                http_transport=transport,
+                clock=clock,
+                rng=rng,
+            ),
+            owner=True,
         )
-        self.exports = Exports(self._transport)
-        self.imports = Imports(self._transport)
-        self.drs_imports = DrsImports(self._transport)
-        self.async_jobs = AsyncJobs(self._transport)
-        self.jobs = Jobs(self._transport)
+
+    def _setup(self, transport: Transport, *, owner: bool) -> None:
+        self._transport = transport
+        self._owner = owner  # whether closing this client closes the shared pool
+        self._auth_header = (
+            "Authorization: Bearer" if transport.options.bearer else "X-SBG-Auth-Token"
+        )
+        self.exports = Exports(transport)
+        self.imports = Imports(transport)
+        self.drs_imports = DrsImports(transport)
+        self.async_jobs = AsyncJobs(transport)
+        self.jobs = Jobs(transport)
+
+    def with_options(self, **changes: Any) -> CavaticaClient:
+        """A client with some options changed (`timeout`, `retry`, `advance_access`,
+        `max_body_size`) that shares this one's connections, rate budget and clock.
+
+        Closing it leaves the shared pool open; closing this client closes it for both. The
+        options of the pool itself (`bearer`, `budget_fraction`, `max_connections`) cannot
+        change: a `ValueError` says so.
+        """
+        derived = object.__new__(CavaticaClient)
+        derived._base_url = self._base_url
+        derived._setup(
+            self._transport.derive(self._transport.options.changed(**changes)), owner=False
+        )
+        return derived
+
+    @property
+    def options(self) -> ClientOptions:
+        """How this client sends its requests."""
+        return self._transport.options
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests sent and 429 answers received, by this client and those sharing its pool."""
+        return self._transport.stats
 
     @property
     def base_url(self) -> str:
@@ -118,8 +173,10 @@ class CavaticaClient:
         return rate_limit
 
     async def aclose(self) -> None:
-        """Close every connection, cancelling requests still in flight."""
-        await self._transport.aclose()
+        """Close every connection, cancelling requests still in flight (a client made by
+        `with_options` leaves the pool to the client it came from)."""
+        if self._owner:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> CavaticaClient:
         return self
@@ -138,7 +195,7 @@ class CavaticaClient:
 
     def __del__(self) -> None:
         transport = getattr(self, "_transport", None)
-        if transport is not None and not transport.closed:
+        if transport is not None and getattr(self, "_owner", False) and not transport.closed:
             warnings.warn(
                 f"unclosed {self!r}: use `async with CavaticaClient(...)` or `aclose()`",
                 ResourceWarning,

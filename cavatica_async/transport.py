@@ -1,10 +1,13 @@
-"""The only place that sends: auth headers, timeouts, retries, rate-limit state, error mapping."""
+"""The only place that sends: timeouts, retries, rate-limit state, error mapping.
+
+A `Transport` is one client's way of sending (its options: timeouts, retries, headers) over a
+`Pool` it may share with the clients made from it (connections, budget, clock, counters).
+"""
 
 from __future__ import annotations
 
 import logging
 import math
-import platform
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,109 +17,107 @@ import attrs
 import httpx
 
 from cavatica_async._logging import logger, redact_headers, secrets
-from cavatica_async._version import __version__
-from cavatica_async.body import ACCEPT_ENCODING, check_status, read_body
+from cavatica_async.body import check_status, read_body
 from cavatica_async.budget import RateBudget
-from cavatica_async.clock import Clock, LoopClock
+from cavatica_async.clock import Clock
 from cavatica_async.config import Config
 from cavatica_async.error_answers import api_error
 from cavatica_async.errors import (
     ApiError,
     ClientClosedError,
-    ConfigError,
     DecodeError,
     TransportError,
     TransportTimeoutError,
     bounded_text,
 )
 from cavatica_async.models import RateLimit
+from cavatica_async.options import ClientOptions
 from cavatica_async.paths import expand
+from cavatica_async.pool import ClientStats, Pool
 from cavatica_async.ratelimit import rate_limit_from_headers
 from cavatica_async.response import Response
 from cavatica_async.retry import RetryAttempt, RetryPolicy
-from cavatica_async.timeout import DEFAULT_TIMEOUT, Timeout
+from cavatica_async.timeout import Timeout
 
-# At 1000 requests / 5 min (3.3 req/s) a handful of connections carries the whole budget;
-# ten leave room for slow answers and bursts after a rate-limit reset.
-DEFAULT_MAX_CONNECTIONS = 10
-# No answer of this API comes near this (a page of 100 jobs is about 100 kB); a larger one is
-# refused unread, so a broken or hostile server cannot make the client hold gigabytes.
-DEFAULT_MAX_BODY_SIZE = 50 * 1024 * 1024
-USER_AGENT = (
-    f"cavatica-async/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
-)
+ADVANCE_ACCESS = {"X-SBG-Advance-Access": "advance"}
 
 
 class Transport:
-    """One connection pool for one user: sends requests, retries them, maps their errors."""
+    """One client's way of sending over a shared pool: retries, timeouts, error mapping."""
 
     def __init__(
         self,
         config: Config,
+        options: ClientOptions | None = None,
         *,
-        bearer: bool = False,
-        advance_access: bool = False,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        budget_fraction: float = 0.8,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         http_transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        pool: Pool | None = None,
     ) -> None:
-        _check_count("max_connections", max_connections)
-        _check_count("max_body_size", max_body_size)
-        token = config.token.reveal()
-        headers = request_headers(token, bearer=bearer, advance_access=advance_access)
-        self.retry = retry if retry is not None else RetryPolicy()
-        self.rate_limit: RateLimit | None = None
-        self.requests_sent = 0  # every attempt, retries included
-        self.rate_limited = 0  # 429 answers received
-        self.budget = RateBudget(fraction=budget_fraction)
-        self._token = token
-        self._clock: Clock = clock if clock is not None else LoopClock()
-        self._rng = rng if rng is not None else random.Random()
-        self._inflight: set[anyio.CancelScope] = set()
-        self._on_close: list[Callable[[], None]] = []
-        self._closed = False
-        self._connections = anyio.Semaphore(max_connections)
-        self.max_body_size = max_body_size
-        self._total = timeout.total
-        try:
-            self._client = httpx.AsyncClient(
-                base_url=config.base_url,
-                headers=headers,
-                timeout=timeout.to_httpx(),
-                limits=httpx.Limits(
-                    max_connections=max_connections, max_keepalive_connections=max_connections
-                ),
-                transport=http_transport,
-                follow_redirects=False,
-            )
-        except httpx.InvalidURL as exc:
-            raise ConfigError(f"base URL is not a valid URL: {exc}") from None
-        secrets.add(token)
+        self.options = options if options is not None else ClientOptions()
+        self._pool = (
+            pool
+            if pool is not None
+            else Pool(config, self.options, http_transport=http_transport, clock=clock, rng=rng)
+        )
+        self._config = config
+
+    def derive(self, options: ClientOptions) -> Transport:
+        """A transport with these options over the same pool (budget, connections, clock)."""
+        return Transport(self._config, options, pool=self._pool)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of requests that do not bring their own."""
+        return self.options.retry
 
     @property
     def closed(self) -> bool:
-        """Whether `aclose` has been called."""
-        return self._closed
+        """Whether the pool has been closed."""
+        return self._pool.closed
 
     @property
     def clock(self) -> Clock:
-        """The clock retries and waits sleep on."""
-        return self._clock
+        """The clock everything reads the time from and sleeps on."""
+        return self._pool.clock
 
     @property
     def rng(self) -> random.Random:
         """The random source for jitter."""
-        return self._rng
+        return self._pool.rng
+
+    @property
+    def budget(self) -> RateBudget:
+        """The rate budget every client of the pool spends."""
+        return self._pool.budget
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests sent and 429s received by every client of the pool."""
+        return self._pool.stats
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate limit as of the latest answer (None before the first)."""
+        return self._pool.rate_limit
 
     @property
     def base_path(self) -> str:
         """The path of the API root, e.g. `/v2`: every request goes below it."""
-        return self._client.base_url.raw_path.decode("ascii")
+        return self._pool.http.base_url.raw_path.decode("ascii")
+
+    def observe_rate_limit(self, rate_limit: RateLimit, *, counted: bool) -> None:
+        """Take in a rate limit the platform reported (see `Pool.observe_rate_limit`)."""
+        self._pool.observe_rate_limit(rate_limit, counted=counted)
+
+    def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` once when the pool closes; returns the way to cancel that."""
+        return self._pool.on_close(callback)
+
+    async def aclose(self) -> None:
+        """Cancel requests in flight and close every connection of the pool; safe twice."""
+        await self._pool.aclose()
 
     async def request(
         self,
@@ -138,7 +139,7 @@ class Transport:
         `free` marks calls the platform does not count against the rate limit.
         Raises `ApiError` subclasses, `TransportError`, or `ClientClosedError`.
         """
-        if self._closed:
+        if self._pool.closed:
             raise ClientClosedError(f"the client is closed; cannot send {method} {path}")
         url_path = expand(path, ids or {})
         send = _Send(
@@ -146,73 +147,38 @@ class Transport:
             path=url_path,
             params=params,
             json=json,
-            headers=headers,
+            headers={**ADVANCE_ACCESS, **(headers or {})}
+            if self.options.advance_access
+            else headers,
             idempotent=method == "GET" if idempotent is None else idempotent,
-            timeout=None if timeout is None else Timeout.of(timeout).to_httpx(),
-            total=self._total if timeout is None else Timeout.of(timeout).total,
+            timeout=Timeout.of(timeout) if timeout is not None else self.options.timeout,
             free=free,
         )
+        inflight = self._pool.inflight
         with anyio.CancelScope() as scope:
-            self._inflight.add(scope)
+            inflight.add(scope)
             try:
                 return await self._send_with_retries(send, retry or self.retry)
             finally:
-                self._inflight.discard(scope)
+                inflight.discard(scope)
         raise ClientClosedError(f"the client was closed while {method} {url_path} was in flight")
 
-    def observe_rate_limit(self, rate_limit: RateLimit, *, counted: bool) -> None:
-        """Take in the rate limit an answer reported: kept as `rate_limit`, and given to the
-        budget with its reset converted, once, from wall time to the clock's monotonic time.
-
-        `counted` is False for the calls the platform does not count (`GET /rate_limit`).
-        """
-        self.rate_limit = rate_limit
-        now = self._clock.monotonic()
-        reset = now + (rate_limit.reset.timestamp() - self._clock.time())
-        self.budget.observe(rate_limit.limit, rate_limit.remaining, reset, now, counted=counted)
-
-    def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call `callback` (once) when the transport is closed; returns the way to cancel that.
-
-        A watcher waiting for its next poll learns at once that no poll will ever go out.
-        """
-        self._on_close.append(callback)
-
-        def cancel() -> None:
-            if callback in self._on_close:
-                self._on_close.remove(callback)
-
-        return cancel
-
-    async def aclose(self) -> None:
-        """Cancel requests in flight and close every connection; safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        for scope in list(self._inflight):
-            scope.cancel()
-        for callback in list(self._on_close):
-            callback()
-        self._on_close.clear()
-        with anyio.CancelScope(shield=True):
-            await self._client.aclose()
-        secrets.discard(self._token)
-
     async def _send_with_retries(self, send: _Send, policy: RetryPolicy) -> Response:
-        started = self._clock.monotonic()
+        clock = self._pool.clock
+        started = clock.monotonic()
         retries = 0
         while True:
             try:
                 return await self._send_once(send)
             except (ApiError, TransportError) as error:
-                elapsed = self._clock.monotonic() - started
+                elapsed = clock.monotonic() - started
                 delay = policy.delay(
                     error,
                     retries_done=retries,
                     elapsed=elapsed,
                     idempotent=send.idempotent,
-                    now=self._clock.time(),
-                    rand=self._rng.random(),
+                    now=clock.time(),
+                    rand=self._pool.rng.random(),
                 )
                 if delay is None:
                     raise
@@ -231,35 +197,36 @@ class Transport:
                             elapsed=elapsed,
                         )
                     )
-                await self._clock.sleep(delay)
+                await clock.sleep(delay)
 
     async def _send_once(self, send: _Send) -> Response:
         request = self._build(send)
         method, url = send.method, str(request.url)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s headers=%s", method, url, redact_headers(request.headers.items()))
-        self.requests_sent += 1
+        pool = self._pool
+        pool.stats.requests += 1
         # Callers beyond the pool's size wait here, not in httpcore's pool, which rescans its
         # whole queue against every connection at each change: 1,000 gets at once on one
         # client cost 6.7 ms of CPU each when queued there, 1.6 ms when queued here.
-        async with self._connections:
-            started = self._clock.monotonic()
-            response, content = await self._exchange(request, method, url, send.total)
+        async with pool.connections:
+            started = pool.clock.monotonic()
+            response, content = await self._exchange(request, method, url, send.timeout.total)
         request_id = bounded_text(response.headers.get("x-request-id"), limit=100)
         rate_limit = rate_limit_from_headers(response.headers)
         if rate_limit is not None:
-            self.observe_rate_limit(rate_limit, counted=not send.free)
+            pool.observe_rate_limit(rate_limit, counted=not send.free)
         logger.debug(
             "%s %s -> %d in %.1f ms [request id %s, rate limit %s]",
             method,
             url,
             response.status_code,
-            (self._clock.monotonic() - started) * 1000,
+            (pool.clock.monotonic() - started) * 1000,
             request_id,
             f"{rate_limit.remaining}/{rate_limit.limit}" if rate_limit else "unknown",
         )
         if response.status_code == 429:
-            self.rate_limited += 1
+            pool.stats.rate_limited += 1
         if response.is_success:
             return Response(
                 status=response.status_code,
@@ -277,19 +244,19 @@ class Transport:
             method=method,
             url=url,
             request_id=request_id,
-            now=self._clock.time(),
+            now=pool.clock.time(),
         )
 
     def _build(self, send: _Send) -> httpx.Request:
         """The httpx request; what cannot be sent at all is a `ValueError` naming why."""
         try:
-            return self._client.build_request(
+            return self._pool.http.build_request(
                 send.method,
                 send.path,
                 params=send.params,
                 json=send.json,
                 headers=send.headers,
-                timeout=send.timeout if send.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=send.timeout.to_httpx(),
             )
         except (httpx.InvalidURL, TypeError, ValueError, RecursionError) as exc:
             # An over-long URL, or a body JSON cannot carry (a date, a dict 5,000 levels deep).
@@ -307,10 +274,10 @@ class Transport:
         """
         with anyio.move_on_after(math.inf if total is None else total):
             try:
-                response = await self._client.send(request, stream=True)
+                response = await self._pool.http.send(request, stream=True)
                 try:
                     check_status(response, method, url)
-                    content = await read_body(response, self.max_body_size, method, url)
+                    content = await read_body(response, self.options.max_body_size, method, url)
                 finally:
                     await response.aclose()
             except (DecodeError, TransportError):
@@ -341,30 +308,6 @@ class Transport:
         )
 
 
-def request_headers(token: str, *, bearer: bool, advance_access: bool) -> dict[str, str]:
-    """The headers every request carries: JSON both ways, what bodies may be encoded as, who
-    is asking, and the token (docs/platform.md#authentication-and-headers)."""
-    headers = {
-        "Accept": "application/json",
-        "Accept-Encoding": ACCEPT_ENCODING,
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-    }
-    # Both official clients offer Bearer as the alternative to X-SBG-Auth-Token.
-    if bearer:
-        headers["Authorization"] = f"Bearer {token}"
-    else:
-        headers["X-SBG-Auth-Token"] = token
-    if advance_access:
-        headers["X-SBG-Advance-Access"] = "advance"
-    return headers
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
-
-
 @attrs.frozen
 class _Send:
     """One logical request, re-sent as-is on each retry."""
@@ -375,8 +318,7 @@ class _Send:
     json: Any
     headers: Mapping[str, str] | None
     idempotent: bool
-    timeout: httpx.Timeout | None
-    total: float | None
+    timeout: Timeout
     free: bool
 
 

@@ -12,6 +12,7 @@ import respx
 
 from cavatica_async import (
     CavaticaClient,
+    ClientOptions,
     ConfigError,
     DecodeError,
     RateLimit,
@@ -19,7 +20,7 @@ from cavatica_async import (
     UnauthorizedError,
 )
 
-from helpers import BASE_URL, TOKEN, FakeClock, make_client
+from helpers import BASE_URL, TOKEN, FakeClock, make_client, rate_limit_body
 
 pytestmark = pytest.mark.anyio
 
@@ -149,3 +150,57 @@ async def test_the_whole_window_may_be_given_to_the_budget(
 ) -> None:
     async with make_client(router, clock, budget_fraction=1.0) as client:
         assert client.transport.budget.fraction == 1.0
+
+
+# --- options and clients that share a pool -------------------------------------------------
+
+
+async def test_with_options_shares_the_pool_and_the_budget(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.get("/rate_limit").respond(200, json=rate_limit_body())
+    async with make_client(router, clock, timeout=5.0) as client:
+        patient = client.with_options(timeout=Timeout(read=90.0), advance_access=True)
+        assert patient.options.timeout.read == 90.0
+        assert client.options.timeout.read == 5.0  # the original keeps its own
+        await client.get_rate_limit()
+        await patient.get_rate_limit()
+        first, second = (call.request for call in route.calls)
+        assert first.extensions["timeout"]["read"] == 5.0
+        assert second.extensions["timeout"]["read"] == 90.0
+        assert "X-SBG-Advance-Access" not in first.headers
+        assert second.headers["X-SBG-Advance-Access"] == "advance"
+        assert patient.transport.budget is client.transport.budget
+        assert client.stats.requests == patient.stats.requests == 2
+        await patient.aclose()  # the derived client leaves the shared pool open
+        await client.get_rate_limit()
+    assert client.transport.closed
+    assert patient.transport.closed  # closing the original closed the pool for both
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"max_connections": 2}, "max_connections: an option of the connection pool"),
+        ({"budget_fraction": 0.5}, "budget_fraction: an option of the connection pool"),
+        ({"bearer": True}, "bearer: an option of the connection pool"),
+        ({"colour": "blue"}, "no such client option: colour"),
+        ({"max_body_size": 0}, "max_body_size must be a whole number of at least 1"),
+    ],
+)
+async def test_with_options_refuses_what_it_cannot_change(
+    router: respx.MockRouter, clock: FakeClock, changes: dict[str, Any], problem: str
+) -> None:
+    async with make_client(router, clock) as client:
+        with pytest.raises(ValueError, match=problem):
+            client.with_options(**changes)
+
+
+async def test_options_can_be_given_as_one_object(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    options = ClientOptions(timeout=3.0, budget_fraction=0.5, max_connections=2)
+    async with make_client(router, clock, options=options, max_connections=3) as client:
+        assert client.options.timeout == Timeout(connect=3.0, read=3.0, write=3.0, total=120.0)
+        assert client.options.max_connections == 3  # an argument given beside wins
+        assert client.transport.budget.fraction == 0.5

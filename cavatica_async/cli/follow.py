@@ -92,8 +92,8 @@ async def follow(
         tally=view.tally,
         interrupted=interrupted.is_set(),
         elapsed=time.monotonic() - started,
-        requests=client.transport.requests_sent,
-        rate_limited=client.transport.rate_limited,
+        requests=client.stats.requests,
+        rate_limited=client.stats.rate_limited,
         snapshot=snapshot,
     )
     if outcome.interrupted:
@@ -114,9 +114,9 @@ async def _show_status(view: View, client: CavaticaClient, watcher: JobWatcher) 
     while True:
         rate = client.rate_limit
         budget = f"{rate.remaining}/{rate.limit} left in this window" if rate else "not known yet"
-        transport = client.transport
+        stats = client.stats
         view.refresh(
-            f"API requests {transport.requests_sent} · rate limit {budget} · "
-            f"waited for budget {watcher.stats.budget_wait:.1f} s · 429s {transport.rate_limited}"
+            f"API requests {stats.requests} · rate limit {budget} · "
+            f"waited for budget {watcher.stats.budget_wait:.1f} s · 429s {stats.rate_limited}"
         )
         await anyio.sleep(0.25)
