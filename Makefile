@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test test-oldest lint typecheck unit soak demo bench bench-seeds clean
+.PHONY: test test-oldest lint typecheck unit soak demo bench bench-seeds bench-connections clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -57,6 +57,11 @@ bench-seeds: $(STAMP)
 	$(BIN)/python -m benchmarks.run --workloads A,B --seeds 1,2,3,4,5 \
 		--only 'job list,T_min,B: naive' \
 		--out benchmarks/results/seeds.json --markdown benchmarks/SEEDS.md
+
+# CPU per request and throughput by max_connections, against 50-200 ms answers (about 3 minutes);
+# writes benchmarks/CONNECTIONS.md.
+bench-connections: $(STAMP)
+	$(BIN)/python -m benchmarks.connections
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -179,6 +179,8 @@ async def start_jobs(
     *,
     what: str,
     extra: dict[str, Any] | None = None,
+    timeout: float | Timeout | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[T]:
     """POST `{"items": chunk, **extra}` per chunk; each call starts one job; all jobs, in order.
 
@@ -190,7 +192,11 @@ async def start_jobs(
 
     async def send(chunk: Sequence[dict[str, Any]]) -> T:
         response = await transport.request(
-            "POST", path, json={"items": list(chunk), **(extra or {})}
+            "POST",
+            path,
+            json={"items": list(chunk), **(extra or {})},
+            timeout=timeout,
+            retry=retry,
         )
         return structure(response.json(), model, what=f"POST {path} answer")
 

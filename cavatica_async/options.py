@@ -13,7 +13,9 @@ from cavatica_async.timeout import DEFAULT_TIMEOUT, Timeout
 # calls (docs/watcher.md#the-budget).
 DEFAULT_BUDGET_FRACTION = 0.8
 # At 1000 requests / 5 min (3.3 a second) a handful of connections carries the whole budget;
-# more leave room for slow answers and bursts after a reset (BENCHMARKS.md, max_connections).
+# more leave room for slow answers and bursts after a reset. Measured (benchmarks/CONNECTIONS.md,
+# answers 50-200 ms away): CPU per request is the same from 1 to 16 connections, since callers
+# beyond the bound wait in the transport, not in httpcore's pool; throughput grows with each.
 DEFAULT_MAX_CONNECTIONS = 10
 # No answer of this API comes near this (a page of 100 jobs is about 100 kB); a larger one is
 # refused unread, so a broken or hostile server cannot make the client hold gigabytes.

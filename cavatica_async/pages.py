@@ -7,9 +7,13 @@ from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+import attrs
+
 from cavatica_async.converter import structure
 from cavatica_async.errors import DecodeError, shown
 from cavatica_async.models import Page, is_next
+from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 
 T = TypeVar("T")
@@ -24,17 +28,35 @@ MAX_LINK = 6000
 class Pager(Generic[T]):
     """Every item of every page, fetching the next page only when the previous one is used up.
 
-    An iterator object rather than an async generator, so leaving a loop early leaves no
-    suspended generator behind to be finalised (which trio warns about).
+    `limit` is the most items to yield; `pages()` walks the same list a page at a time (each
+    `Pager` is walked once, by item or by page). An iterator object rather than an async
+    generator, so leaving a loop early leaves no suspended generator behind to be finalised
+    (which trio warns about).
     """
 
     def __init__(
-        self, transport: Transport, path: str, model: type[T], params: Mapping[str, Any]
+        self,
+        transport: Transport,
+        path: str,
+        model: type[T],
+        params: Mapping[str, Any],
+        *,
+        limit: int | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise ValueError(f"limit must be a whole number >= 0 or None, got {limit!r}")
         self._transport = transport
         self._model = model
-        self._target: str | None = path
-        self._query: Mapping[str, Any] | None = {**params, "limit": PAGE_LIMIT}
+        self._left = limit  # items still to yield; None: all of them
+        self._target: str | None = None if limit == 0 else path
+        size = PAGE_LIMIT if limit is None else min(PAGE_LIMIT, limit)
+        self._query: Mapping[str, Any] | None = {**params, "limit": size}
+        self._timeout = timeout
+        self._retry = retry
         self._buffer: deque[T] = deque()
         self._followed: set[str] = set()
 
@@ -43,27 +65,60 @@ class Pager(Generic[T]):
 
     async def __anext__(self) -> T:
         while not self._buffer:
-            if self._target is None:
+            page = await self.next_page()
+            if page is None:
                 raise StopAsyncIteration
-            await self._fetch(self._target)
+            self._buffer.extend(page.items)
         return self._buffer.popleft()
 
-    async def _fetch(self, target: str) -> None:
-        response = await self._transport.request("GET", target, params=self._query)
+    def pages(self) -> PageIterator[T]:
+        """The list a page at a time (`Page`: its items and links), up to `limit` items."""
+        return PageIterator(self)
+
+    async def next_page(self) -> Page[T] | None:
+        """The next page (cut to what `limit` leaves), or None when the list is over."""
+        if self._target is None or self._left == 0:
+            return None
+        page = await self._fetch(self._target)
+        if self._left is not None:
+            page = attrs.evolve(page, items=page.items[: self._left])
+            self._left -= len(page.items)
+        return page
+
+    async def _fetch(self, target: str) -> Page[T]:
+        response = await self._transport.request(
+            "GET", target, params=self._query, timeout=self._timeout, retry=self._retry
+        )
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             # An array, a string or an object without `items` is a broken answer, never an
             # empty list: taking it as one would end a listing early without a word.
             raise DecodeError(f"GET {target} answer has no 'items' list", permanent=True)
-        page = structure(body, Page[self._model], what=f"GET {target}")  # type: ignore[name-defined]
-        self._buffer.extend(page.items)
+        page: Page[T] = structure(body, Page[self._model], what=f"GET {target}")  # type: ignore[name-defined]
         next_href = page.next_href
         # Stop on an empty page or a link already followed, whatever the links say.
         if not page.items or next_href is None or next_href in self._followed:
             self._target = None
-            return
-        self._followed.add(next_href)
-        self._target, self._query = relative_path(self._transport.base_path, next_href), None
+        else:
+            self._followed.add(next_href)
+            self._target, self._query = relative_path(self._transport.base_path, next_href), None
+        return page
+
+
+class PageIterator(Generic[T]):
+    """A `Pager` walked a page at a time."""
+
+    def __init__(self, pager: Pager[T]) -> None:
+        self._pager = pager
+
+    def __aiter__(self) -> PageIterator[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        page = await self._pager.next_page()
+        if page is None:
+            raise StopAsyncIteration
+        return page
 
 
 def next_link(body: Any) -> str | None:

@@ -13,8 +13,8 @@ from cavatica_async.errors import WaitTimeoutError
 from cavatica_async.transport import Transport
 
 # A single wait gives up after an hour unless told otherwise: a poll loop without a deadline
-# hangs in production (openai-python#3097). Pass timeout=None to wait forever, explicitly.
-DEFAULT_WAIT_TIMEOUT = 3600.0
+# hangs in production (openai-python#3097). Pass deadline=None to wait forever, explicitly.
+DEFAULT_WAIT_DEADLINE = 3600.0
 
 
 class _State(Protocol):
@@ -89,12 +89,12 @@ class PollPolicy:
         return interval * (1 - self.jitter + 2 * self.jitter * rand)
 
 
-def check_timeout(timeout: float | None) -> None:
-    """`ValueError` unless `timeout` is None or a number of seconds >= 0 (NaN is not)."""
-    if timeout is None:
+def check_deadline(deadline: float | None) -> None:
+    """`ValueError` unless `deadline` is None or a number of seconds >= 0 (NaN is not)."""
+    if deadline is None:
         return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
-        raise ValueError(f"timeout must be None or >= 0 seconds, got {timeout!r}")
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline >= 0:
+        raise ValueError(f"deadline must be None or >= 0 seconds, got {deadline!r}")
 
 
 async def wait_for(
@@ -103,25 +103,26 @@ async def wait_for(
     transport: Transport,
     what: str,
     job_id: str,
-    timeout: float | None,
+    deadline: float | None,
     policy: PollPolicy,
 ) -> J:
-    """Poll `fetch` until the job is terminal, or raise `WaitTimeoutError` after `timeout` s.
+    """Poll `fetch` until the job is terminal, or raise `WaitTimeoutError` after `deadline` s.
 
-    The timeout is one deadline for the whole wait, the request in flight included: an answer
-    that drips in a byte at a time (each read within the read timeout) cannot stretch it.
+    The deadline holds for the whole wait, the request in flight included: an answer that
+    drips in a byte at a time (each read within the read timeout) cannot stretch it.
     """
-    check_timeout(timeout)
+    check_deadline(deadline)
+    timeout = deadline
     clock, rng = transport.clock, transport.rng
     started = clock.monotonic()
     # The request in flight is bounded on the event loop's clock; the injected clock (which
     # tests may run faster than real time) bounds the waits between polls.
     begun = anyio.current_time()
-    deadline = math.inf if timeout is None else begun + timeout
+    ends = math.inf if timeout is None else begun + timeout
     interval: float | None = None
     last = None
     while True:
-        with anyio.move_on_after(deadline - anyio.current_time()) as scope:
+        with anyio.move_on_after(ends - anyio.current_time()) as scope:
             job = await fetch()
         if scope.cancelled_caught:
             waited = max(clock.monotonic() - started, anyio.current_time() - begun)

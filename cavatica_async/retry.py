@@ -104,3 +104,14 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_retries=0)
+
+
+def may_resend(error: CavaticaError, *, idempotent: bool) -> bool:
+    """Whether a request that failed with `error` may go again at all, whatever a policy says.
+
+    A request that is not idempotent (a start) goes again only when the platform did nothing
+    with it: a 429, maintenance, or a connection never made. Otherwise a second job could start.
+    """
+    if idempotent or isinstance(error, (RateLimitError, MaintenanceError)):
+        return True
+    return isinstance(error, TransportError) and not error.request_sent

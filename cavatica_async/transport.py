@@ -36,7 +36,7 @@ from cavatica_async.paths import expand
 from cavatica_async.pool import ClientStats, Pool
 from cavatica_async.ratelimit import rate_limit_from_headers
 from cavatica_async.response import Response
-from cavatica_async.retry import RetryAttempt, RetryPolicy
+from cavatica_async.retry import RetryAttempt, RetryPolicy, may_resend
 from cavatica_async.timeout import Timeout
 
 ADVANCE_ACCESS = {"X-SBG-Advance-Access": "advance"}
@@ -180,7 +180,8 @@ class Transport:
                     now=clock.time(),
                     rand=self._pool.rng.random(),
                 )
-                if delay is None:
+                # The policy's choice, within the one rule no policy may break.
+                if delay is None or not may_resend(error, idempotent=send.idempotent):
                     raise
                 retries += 1
                 logger.info(

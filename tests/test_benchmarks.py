@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from benchmarks import connections
 from benchmarks.metrics import analytic, over_seeds, percentile, score
 from benchmarks.official import CaseStoppedError, _Slots
 from benchmarks.plot import _ticks, tradeoff_svg
@@ -252,3 +253,17 @@ def test_quick_run_writes_json_and_markdown(tmp_path: Path) -> None:
     assert "## Targets" in text
     assert "![A: requests per transition against p99 latency](BENCHMARKS-A.svg)" in text
     ElementTree.parse(tmp_path / "BENCHMARKS-A.svg")  # noqa: S314 (our own output)
+
+
+def test_the_connections_report_is_a_table_of_every_bound() -> None:
+    row = {"cpu_ms": 2.0, "cpu_ms_all": [2.0, 2.1], "per_second": 8.0}
+    results = {
+        "requests": 10,
+        "callers": 4,
+        "latency": [0.05, 0.2],
+        "rounds": 2,
+        "python": "3.11",
+        "bounds": {"1": row, "10": {**row, "per_second": 75.5}},
+    }
+    lines = connections.markdown(results).splitlines()
+    assert lines[-2:] == ["| 1 | 2.00 | 2.00, 2.10 | 8.0 |", "| 10 | 2.00 | 2.00, 2.10 | 75.5 |"]

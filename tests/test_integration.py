@@ -45,7 +45,7 @@ def files(sim: Simulator) -> list[str]:
 async def test_exports_end_to_end(sim: Simulator, client: CavaticaClient) -> None:
     ids = files(sim)
     job = await client.exports.start(ids[0], "rfranklin/output", "it/a.vcf", copy_only=True)
-    done = await client.exports.wait(job.id, timeout=30, policy=FAST)
+    done = await client.exports.wait(job.id, deadline=30, policy=FAST)
     assert done.state is ExportState.COMPLETED
     assert done.result is not None
     assert done.result.id == ids[0]
@@ -81,11 +81,11 @@ async def test_drs_and_copy_end_to_end(sim: Simulator, client: CavaticaClient) -
     ]
     jobs = await client.drs_imports.start(items, tags=["it"])
     assert len(jobs) == 2
-    done = [await client.drs_imports.wait(job.id, timeout=30, policy=FAST) for job in jobs]
+    done = [await client.drs_imports.wait(job.id, deadline=30, policy=FAST) for job in jobs]
     assert sum(len(job.result) for job in done) == 120
     assert all(item.ok for job in done for item in job.result)
     [copy] = await client.async_jobs.copy([CopyItem(files(sim)[0], project="rfranklin/project-2")])
-    copied = await client.async_jobs.wait_copy(copy.id, timeout=30, policy=FAST)
+    copied = await client.async_jobs.wait_copy(copy.id, deadline=30, policy=FAST)
     assert (copied.total_files, copied.completed_files, copied.failed_files) == (1, 1, 0)
     assert [job.id async for job in client.async_jobs.list()] == [copy.id]
 
@@ -99,6 +99,6 @@ async def test_over_loopback_http(sim: Simulator) -> None:
         job = await client.exports.start(
             files(sim)[0], "rfranklin/output", "lo.vcf", copy_only=True
         )
-        done = await client.exports.wait(job.id, timeout=30, policy=FAST)
+        done = await client.exports.wait(job.id, deadline=30, policy=FAST)
     assert rate.limit == 1000
     assert done.state.is_terminal

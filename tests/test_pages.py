@@ -119,3 +119,39 @@ async def test_a_list_answer_without_an_items_list_is_a_decode_error(
     async with make_client(router, clock) as client:
         with pytest.raises(DecodeError, match="answer has no 'items' list"):
             [job async for job in client.async_jobs.list()]
+
+
+async def test_limit_stops_the_listing_and_asks_for_no_more(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.get("/async/files").mock(
+        side_effect=[
+            httpx.Response(200, json=page(0, 3, last=False)),
+            httpx.Response(200, json=page(3, 3, last=True)),
+        ]
+    )
+    async with make_client(router, clock) as client:
+        jobs = [job.id async for job in client.async_jobs.list(limit=4)]
+        nothing = [job async for job in client.async_jobs.list(limit=0)]
+        with pytest.raises(ValueError, match="limit must be a whole number"):
+            client.async_jobs.list(limit=-1)
+    assert jobs == ["0", "1", "2", "3"]
+    assert nothing == []
+    assert route.calls[0].request.url.params["limit"] == "4"  # no more asked for than wanted
+    assert route.call_count == 2
+
+
+async def test_pages_walk_the_list_a_page_at_a_time(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.get("/async/files").mock(
+        side_effect=[
+            httpx.Response(200, json=page(0, 3, last=False)),
+            httpx.Response(200, json=page(3, 2, last=True)),
+        ]
+    )
+    async with make_client(router, clock) as client:
+        pages = [p async for p in client.async_jobs.list(timeout=9.0).pages()]
+    assert [[job.id for job in p.items] for p in pages] == [["0", "1", "2"], ["3", "4"]]
+    assert pages[0].next_href is not None
+    assert pages[1].next_href is None

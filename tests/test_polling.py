@@ -71,7 +71,7 @@ async def test_wait_returns_the_terminal_job(transport: Transport, clock: FakeCl
         transport=transport,
         what="export job",
         job_id="e1",
-        timeout=100,
+        deadline=100,
         policy=POLICY,
     )
     assert job.state is ExportState.COMPLETED
@@ -91,7 +91,7 @@ async def test_wait_times_out_naming_the_job_and_state(
             transport=transport,
             what="export job",
             job_id="e1",
-            timeout=20,
+            deadline=20,
             policy=POLICY,
         )
     assert str(info.value) == "export job e1 is still RUNNING after 20 s"
@@ -114,7 +114,7 @@ async def test_a_wait_deadline_also_bounds_a_slow_drip_answer() -> None:
         async with client:
             started = anyio.current_time()
             with pytest.raises(WaitTimeoutError, match="e1: no answer within 3 s"):
-                await client.exports.wait("e1", timeout=3)
+                await client.exports.wait("e1", deadline=3)
             waited = anyio.current_time() - started
     # The body takes over 20 s to drip in; the wait ends at its deadline.
     assert 3 <= waited < 4.5
@@ -126,8 +126,8 @@ async def test_a_nan_or_negative_timeout_is_refused(
     router: respx.MockRouter, clock: FakeClock, timeout: float
 ) -> None:
     async with make_client(router, clock) as client:
-        with pytest.raises(ValueError, match="timeout must be None or >= 0 seconds"):
-            await client.exports.wait("e1", timeout=timeout)
+        with pytest.raises(ValueError, match="deadline must be None or >= 0 seconds"):
+            await client.exports.wait("e1", deadline=timeout)
     assert not router.calls
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
+import respx
 
+from cavatica_async import CopyItem
 from cavatica_async.errors import (
     ApiError,
     BadRequestError,
@@ -22,7 +25,9 @@ from cavatica_async.errors import (
     UnauthorizedError,
     error_class,
 )
-from cavatica_async.retry import RetryPolicy
+from cavatica_async.retry import RetryPolicy, may_resend
+
+from helpers import FakeClock, make_client
 
 NOW = 1_700_000_000.0
 POLICY = RetryPolicy()
@@ -175,3 +180,37 @@ def test_backoff_after_any_number_of_retries_stays_capped(retries_done: int) -> 
         maintenance, retries_done=retries_done, elapsed=0.0, idempotent=True, now=0.0, rand=0.5
     )
     assert wait == pytest.approx(0.75 * policy.max_maintenance_delay)
+
+
+class Reckless(RetryPolicy):
+    """A policy that would send anything again, at once."""
+
+    def delay(self, error: CavaticaError, **kwargs: Any) -> float | None:  # type: ignore[override]
+        return 0.0
+
+
+@pytest.mark.anyio
+async def test_no_policy_makes_a_start_go_twice(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.post("/async/files/copy").respond(500, json={"message": "maybe started"})
+    async with make_client(router, clock) as client:
+        with pytest.raises(ServerError):
+            await client.async_jobs.copy(
+                [CopyItem("f" * 24, project="o/p")], retry=Reckless(), timeout=4.0
+            )
+    assert route.call_count == 1
+    assert route.calls.last.request.extensions["timeout"]["read"] == 4.0
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotent", "may"),
+    [
+        (ServerError("x", status=500, method="POST", url="u"), False, False),
+        (ServerError("x", status=500, method="GET", url="u"), True, True),
+        (RateLimitError("x", status=429, method="POST", url="u"), False, True),
+        (MaintenanceError("x", status=503, method="POST", url="u", code=0), False, True),
+        (TransportError("x", method="POST", url="u", request_sent=False), False, True),
+        (TransportError("x", method="POST", url="u", request_sent=True), False, False),
+    ],
+)
+def test_what_may_go_again(error: CavaticaError, idempotent: bool, may: bool) -> None:
+    assert may_resend(error, idempotent=idempotent) is may

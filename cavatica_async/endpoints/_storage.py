@@ -12,7 +12,7 @@ from cavatica_async.kinds import KINDS
 from cavatica_async.models import BulkItem, ExportJob, ImportJob
 from cavatica_async.pages import Pager
 from cavatica_async.paths import MAX_ID_LENGTH, check_id
-from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
+from cavatica_async.polling import DEFAULT_WAIT_DEADLINE, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
@@ -84,21 +84,32 @@ class StorageJobs(Generic[J]):
         self,
         job_id: str,
         *,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        deadline: float | None = DEFAULT_WAIT_DEADLINE,
         policy: PollPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> J:
-        """Poll until the job is COMPLETED or FAILED; `WaitTimeoutError` after `timeout` s."""
+        """Poll until the job is COMPLETED or FAILED; `WaitTimeoutError` after `deadline` s.
+
+        `timeout` and `retry` are each poll's, as for `get`.
+        """
         check_id(job_id, f"{self._info.noun} id")
         return await wait_for(
-            lambda: self.get(job_id),
+            lambda: self.get(job_id, timeout=timeout, retry=retry),
             transport=self._transport,
             what=f"{self._info.noun} job",
             job_id=job_id,
-            timeout=timeout,
+            deadline=deadline,
             policy=policy or PollPolicy(),
         )
 
-    def _list(self, params: dict[str, Any]) -> Pager[J]:
+    def _list(
+        self,
+        params: dict[str, Any],
+        limit: int | None,
+        timeout: float | Timeout | None,
+        retry: RetryPolicy | None,
+    ) -> Pager[J]:
         present = {name: value for name, value in params.items() if value is not None}
         for name, value in present.items():
             for one in [value] if isinstance(value, str) else value:
@@ -106,4 +117,12 @@ class StorageJobs(Generic[J]):
                     raise ValueError(
                         f"{self._info.noun} list filter {name} is over {MAX_ID_LENGTH:,} characters"
                     )
-        return Pager(self._transport, self.path, self.model, present)
+        return Pager(
+            self._transport,
+            self.path,
+            self.model,
+            present,
+            limit=limit,
+            timeout=timeout,
+            retry=retry,
+        )

@@ -14,7 +14,7 @@ from cavatica_async.events import JobKind
 from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import DrsImportJob
 from cavatica_async.paths import check_id
-from cavatica_async.polling import DEFAULT_WAIT_TIMEOUT, PollPolicy, wait_for
+from cavatica_async.polling import DEFAULT_WAIT_DEADLINE, PollPolicy, wait_for
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
@@ -32,6 +32,8 @@ class DrsImports:
         *,
         tags: Sequence[str] | None = None,
         conflict_resolution: str = "SKIP",
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> list[DrsImportJob]:
         """Start importing `items`: one job per 100 items, all jobs returned in order.
 
@@ -49,6 +51,8 @@ class DrsImports:
             DrsImportJob,
             what="DRS import",
             extra=extra,
+            timeout=timeout,
+            retry=retry,
         )
 
     async def get(
@@ -68,16 +72,19 @@ class DrsImports:
         self,
         import_id: str,
         *,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        deadline: float | None = DEFAULT_WAIT_DEADLINE,
         policy: PollPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> DrsImportJob:
-        """Poll until the job is FINISHED (then check `result`); `WaitTimeoutError` on timeout."""
+        """Poll until the job is FINISHED (then check `result`); `WaitTimeoutError` after
+        `deadline` s. `timeout` and `retry` are each poll's, as for `get`."""
         check_id(import_id, "DRS import id")
         return await wait_for(
-            lambda: self.get(import_id),
+            lambda: self.get(import_id, timeout=timeout, retry=retry),
             transport=self._transport,
             what="DRS import job",
             job_id=import_id,
-            timeout=timeout,
+            deadline=deadline,
             policy=policy or PollPolicy(),
         )

@@ -15,6 +15,8 @@ from cavatica_async.events import JobKind
 from cavatica_async.inputs import ExportRequest
 from cavatica_async.models import BulkItem, ExportJob, ExportState
 from cavatica_async.pages import Pager
+from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 
 # copy_only is an Advance Access parameter (BDC start-export page); sevenbridges2 sends the
 # Advance Access header with every export, we send it exactly when copy_only is asked for.
@@ -38,6 +40,8 @@ class Exports(StorageJobs[ExportJob]):
         overwrite: bool = False,
         copy_only: bool = False,
         properties: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> ExportJob:
         """Start exporting project `file` to `location` on `volume` (an `owner/name` id).
 
@@ -57,11 +61,18 @@ class Exports(StorageJobs[ExportJob]):
             json=body,
             params=_COPY_ONLY if copy_only else None,
             headers=_ADVANCE_ACCESS if copy_only else None,
+            timeout=timeout,
+            retry=retry,
         )
         return structure(response.json(), ExportJob, what=f"POST {self.path} answer")
 
     async def bulk_start(
-        self, items: Sequence[ExportRequest], *, copy_only: bool = False
+        self,
+        items: Sequence[ExportRequest],
+        *,
+        copy_only: bool = False,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> list[BulkItem[ExportJob]]:
         """Start one export per item (destructive unless `copy_only`, as for `start`).
 
@@ -77,6 +88,8 @@ class Exports(StorageJobs[ExportJob]):
             idempotent=False,
             params=_COPY_ONLY if copy_only else None,
             headers=_ADVANCE_ACCESS if copy_only else None,
+            timeout=timeout,
+            retry=retry,
         )
 
     def list(
@@ -84,6 +97,11 @@ class Exports(StorageJobs[ExportJob]):
         *,
         volume: str | None = None,
         state: ExportState | str | Sequence[ExportState | str] | None = None,
+        limit: int | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Pager[ExportJob]:
-        """Every export job this user started, optionally for one volume and some states."""
-        return self._list({"volume": volume, "state": state_params(state)})
+        """Export jobs this user started (at most `limit`), optionally for one volume and some
+        states; `.pages()` walks them a page at a time."""
+        params = {"volume": volume, "state": state_params(state)}
+        return self._list(params, limit, timeout, retry)

@@ -14,6 +14,8 @@ from cavatica_async.events import JobKind
 from cavatica_async.inputs import ImportRequest
 from cavatica_async.models import BulkItem, ImportJob, ImportState
 from cavatica_async.pages import Pager
+from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
 
 
 class Imports(StorageJobs[ImportJob]):
@@ -34,6 +36,8 @@ class Imports(StorageJobs[ImportJob]):
         overwrite: bool = False,
         autorename: bool = False,
         preserve_folder_structure: bool | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> ImportJob:
         """Import `location` on `volume` into a `project` or a `parent` folder (exactly one).
 
@@ -50,10 +54,18 @@ class Imports(StorageJobs[ImportJob]):
             autorename,
             preserve_folder_structure,
         ).body()
-        response = await self._transport.request("POST", self.path, json=body)
+        response = await self._transport.request(
+            "POST", self.path, json=body, timeout=timeout, retry=retry
+        )
         return structure(response.json(), ImportJob, what=f"POST {self.path} answer")
 
-    async def bulk_start(self, items: Sequence[ImportRequest]) -> list[BulkItem[ImportJob]]:
+    async def bulk_start(
+        self,
+        items: Sequence[ImportRequest],
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> list[BulkItem[ImportJob]]:
         """Start one import per item: any number, in calls of at most 100, one result each."""
         return await bulk_post(
             self._transport,
@@ -62,6 +74,8 @@ class Imports(StorageJobs[ImportJob]):
             [item.body() for item in items],
             ImportJob,
             idempotent=False,
+            timeout=timeout,
+            retry=retry,
         )
 
     def list(
@@ -70,6 +84,11 @@ class Imports(StorageJobs[ImportJob]):
         project: str | None = None,
         volume: str | None = None,
         state: ImportState | str | Sequence[ImportState | str] | None = None,
+        limit: int | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Pager[ImportJob]:
-        """Every import job this user started, optionally filtered by project, volume, states."""
-        return self._list({"project": project, "volume": volume, "state": state_params(state)})
+        """Import jobs this user started (at most `limit`), optionally filtered by project,
+        volume and states; `.pages()` walks them a page at a time."""
+        params = {"project": project, "volume": volume, "state": state_params(state)}
+        return self._list(params, limit, timeout, retry)

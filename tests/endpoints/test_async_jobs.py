@@ -83,7 +83,7 @@ async def test_wait_timeout_names_the_operation(router: respx.MockRouter, clock:
     router.get(f"/async/files/copy/{JOB_ID}").respond(200, json=job("COPY", "RUNNING"))
     async with make_client(router, clock) as client:
         with pytest.raises(WaitTimeoutError, match=f"copy job {JOB_ID} is still RUNNING after 5 s"):
-            await client.async_jobs.wait_copy(JOB_ID, timeout=5)
+            await client.async_jobs.wait_copy(JOB_ID, deadline=5)
 
 
 async def test_list(router: respx.MockRouter, clock: FakeClock) -> None:

@@ -146,7 +146,7 @@ async def test_wait_raises_on_timeout(router: respx.MockRouter, clock: FakeClock
     router.get(f"/storage/exports/{JOB['id']}").respond(200, json={**JOB, "state": "RUNNING"})
     async with make_client(router, clock) as client:
         with pytest.raises(WaitTimeoutError, match=f"export job {JOB['id']} is still RUNNING"):
-            await client.exports.wait(JOB["id"], timeout=30)
+            await client.exports.wait(JOB["id"], deadline=30)
     assert sum(clock.sleeps) == pytest.approx(30)
 
 
