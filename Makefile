@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict cavatica_async
+	$(BIN)/mypy --strict cavatica_async benchmarks
 
 # -W error: an unclosed client or a never-awaited coroutine is a failure, not a warning.
 unit: $(STAMP)

@@ -7,12 +7,15 @@ against the simulator's ground truth.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 
 from cavatica_async import (
+    BulkItem,
     CavaticaClient,
     CavaticaError,
     JobKind,
@@ -57,15 +60,8 @@ async def watcher(
 
 
 def _getter(client: CavaticaClient, kind: str) -> Callable[[str], Awaitable[Job]]:
-    getters: dict[str, Callable[[str], Awaitable[Job]]] = {
-        "export": client.exports.get,
-        "import": client.imports.get,
-        "drs_import": client.drs_imports.get,
-        "copy": client.async_jobs.get_copy,
-        "move": client.async_jobs.get_move,
-        "delete": client.async_jobs.get_delete,
-    }
-    return getters[kind]
+    """The kind's single read, as a user's loop calls it (the table of kinds says which)."""
+    return functools.partial(client.get_job, JobKind(kind))
 
 
 # The naive loop's requests in flight at once. Without a bound, 10,000 tasks queue inside
@@ -137,7 +133,8 @@ async def sweep(
                 try:
                     if kind in ("export", "import"):
                         group = client.exports if kind == "export" else client.imports
-                        for job_id, item in zip(ids, await group.bulk_get(ids), strict=True):
+                        items: list[BulkItem[Any]] = await group.bulk_get(ids)
+                        for job_id, item in zip(ids, items, strict=True):
                             observe(
                                 kind, job_id, str(item.resource.state) if item.resource else None
                             )

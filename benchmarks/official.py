@@ -111,7 +111,7 @@ async def _run_until_cancelled(
             done.set()
 
     saved = error_handlers.time
-    error_handlers.time = _StoppableTime(stop)  # type: ignore[assignment]
+    error_handlers.time = _StoppableTime(stop)
     try:
         await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
     finally:
@@ -136,6 +136,7 @@ async def threads(
 
     def follow(kind: str, job_id: str, stop: threading.Event) -> None:
         get, last = _getter(api, kind), None
+        state: str | None
         try:
             while not stop.is_set():
                 try:

@@ -14,9 +14,9 @@ from cavatica_async import CavaticaClient, CavaticaError
 from cavatica_async._logging import secrets
 from cavatica_async.simulator import Simulator
 
-import canary
-from helpers import BASE_URL, FakeClock
-from helpers_watch import SOAK_REPORT
+from tests import canary
+from tests.helpers import BASE_URL, FakeClock
+from tests.helpers_watch import SOAK_REPORT
 
 
 @pytest.fixture(autouse=True, scope="session")

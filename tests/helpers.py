@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
+import anyio
 import anyio.lowlevel
 import httpx
 import respx
@@ -71,3 +73,12 @@ def sent(route: respx.Route) -> tuple[str, str, Any]:
     request = route.calls.last.request
     body = json.loads(request.content) if request.content else None
     return request.method, str(request.url), body
+
+
+async def settled(count: Callable[[], int], value: int = 0, within: float = 5.0) -> int:
+    """`count()` once it reaches `value` (what a server sees lags its client), or as it is
+    after `within` seconds."""
+    with anyio.move_on_after(within):
+        while count() != value:  # noqa: ASYNC110 (the count has no event to wait on)
+            await anyio.sleep(0.01)
+    return count()

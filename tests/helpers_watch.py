@@ -15,6 +15,7 @@ from cavatica_async import (
     JobKind,
     PollPolicy,
 )
+from cavatica_async.kinds import KINDS
 from cavatica_async.simulator import Simulator, Timing
 
 # The fault soak's figures, printed at the end of the session (conftest).
@@ -23,14 +24,8 @@ SOAK_REPORT: list[str] = []
 # Everything runs 100x faster than the platform: 5 s median state dwell and a 3 s rate window.
 SPEED = 100
 FAST = PollPolicy(initial=0.02, factor=1.5, maximum=0.3)
-KIND_OF = {
-    "export": JobKind.EXPORT,
-    "import": JobKind.IMPORT,
-    "drs_import": JobKind.DRS_IMPORT,
-    "copy": JobKind.COPY,
-    "move": JobKind.MOVE,
-    "delete": JobKind.DELETE,
-}
+# The simulator names kinds as the library does; the table of kinds knows them all.
+KIND_OF = {kind.value: kind for kind in KINDS}
 
 
 def simulator(**overrides: object) -> Simulator:

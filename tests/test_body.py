@@ -19,7 +19,7 @@ from cavatica_async import (
 )
 from cavatica_async.body import Inflater
 
-from loopback import LoopbackServer, Reply, serve
+from tests.loopback import LoopbackServer, Reply, serve
 
 pytestmark = pytest.mark.anyio
 

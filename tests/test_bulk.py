@@ -25,7 +25,7 @@ from cavatica_async import (
 )
 from cavatica_async.bulk import chunked
 
-from helpers import FakeClock, make_client
+from tests.helpers import FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 

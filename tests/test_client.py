@@ -20,7 +20,7 @@ from cavatica_async import (
     UnauthorizedError,
 )
 
-from helpers import BASE_URL, TOKEN, FakeClock, make_client, rate_limit_body
+from tests.helpers import BASE_URL, TOKEN, FakeClock, make_client, rate_limit_body
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ from cavatica_async import AsyncFileJob, DrsImportJob, ExportJob, JobKind
 from cavatica_async.kinds import KINDS, LISTED
 from cavatica_async.models import AsyncJobState, ExportState
 
-from helpers import FakeClock, make_client
+from tests.helpers import FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 

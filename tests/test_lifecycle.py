@@ -8,17 +8,12 @@ import pytest
 
 from cavatica_async import CavaticaClient, ClientClosedError, RateLimit
 
-from helpers import TOKEN
-from loopback import LoopbackServer, serve
+from tests.helpers import TOKEN, settled
+from tests.loopback import LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
 
 RATE_BODY = {"rate": {"limit": 1000, "remaining": 998, "reset": 1700000300}}
-
-
-def open_connections(http: httpx.AsyncHTTPTransport) -> int:
-    # httpx keeps its httpcore pool private; `connections` is httpcore's public view of it.
-    return len(http._pool.connections)
 
 
 async def test_requests_over_loopback_reuse_one_connection() -> None:
@@ -30,8 +25,8 @@ async def test_requests_over_loopback_reuse_one_connection() -> None:
             await client.get_rate_limit()
             assert isinstance(first, RateLimit)
             assert first.remaining == 998
-            assert open_connections(http) == 1
-        assert open_connections(http) == 0
+            assert server.open_streams == 1  # both over one connection, as the server saw
+        assert await settled(lambda: server.open_streams) == 0
     assert server.requests == 2
 
 
@@ -51,11 +46,11 @@ async def test_closing_mid_request_leaves_no_connection() -> None:
         async with anyio.create_task_group() as group:
             group.start_soon(call)
             await server.received.wait()
-            assert open_connections(http) == 1
+            assert server.open_streams == 1
             await client.aclose()
+            assert await settled(lambda: server.open_streams) == 0
     assert len(outcome) == 1
     assert "closed while GET /rate_limit was in flight" in str(outcome[0])
-    assert open_connections(http) == 0
 
 
 async def test_cancelling_mid_request_leaves_no_connection() -> None:
@@ -69,7 +64,7 @@ async def test_cancelling_mid_request_leaves_no_connection() -> None:
             group.start_soon(client.get_rate_limit)
             await server.received.wait()
             group.cancel_scope.cancel()
-        assert open_connections(http) == 0
+        assert await settled(lambda: server.open_streams) == 0
         # The request was cancelled, not the client: the next one works.
         server.hang = False
         assert (await client.get_rate_limit()).remaining == 998

@@ -13,8 +13,8 @@ import pytest
 from cavatica_async import CavaticaClient, RetryPolicy
 from cavatica_async._logging import RedactingFilter, redact_headers
 
-from helpers import TOKEN
-from loopback import LoopbackServer, serve
+from tests.helpers import TOKEN
+from tests.loopback import LoopbackServer, serve
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import respx
 
 from cavatica_async import DecodeError
 
-from helpers import BASE_URL, FakeClock, make_client
+from tests.helpers import BASE_URL, FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import respx
 from cavatica_async import JobKind, JobWatcher
 from cavatica_async.paths import MAX_ID_LENGTH, check_id, expand
 
-from helpers import FakeClock, make_client
+from tests.helpers import FakeClock, make_client
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from cavatica_async import CavaticaClient, ExportState, PollPolicy, WaitTimeoutE
 from cavatica_async.polling import wait_for
 from cavatica_async.transport import Transport
 
-from helpers import FakeClock, make_client
-from loopback import LoopbackServer, Reply, serve
+from tests.helpers import FakeClock, make_client
+from tests.loopback import LoopbackServer, Reply, serve
 
 POLICY = PollPolicy(initial=2.0, factor=1.5, maximum=10.0, jitter=0.1)
 

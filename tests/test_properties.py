@@ -33,7 +33,7 @@ from cavatica_async.models import (
 )
 from cavatica_async.paths import check_id, expand
 
-from helpers import BASE_URL
+from tests.helpers import BASE_URL
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = {

@@ -27,7 +27,7 @@ from cavatica_async.errors import (
 )
 from cavatica_async.retry import RetryPolicy, may_resend
 
-from helpers import FakeClock, make_client
+from tests.helpers import FakeClock, make_client
 
 NOW = 1_700_000_000.0
 POLICY = RetryPolicy()

@@ -33,7 +33,7 @@ from cavatica_async import (
 )
 from cavatica_async._version import __version__
 
-from helpers import BASE_URL, TOKEN, FakeClock, make_client
+from tests.helpers import BASE_URL, TOKEN, FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 

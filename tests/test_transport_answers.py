@@ -31,7 +31,7 @@ from cavatica_async import (
     TransportError,
 )
 
-from helpers import BASE_URL, TOKEN, FakeClock, make_client
+from tests.helpers import BASE_URL, TOKEN, FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from trio.testing import MockClock
 from cavatica_async import CavaticaClient, JobEvent, JobWatcher, PollPolicy
 from cavatica_async.simulator import LoopClock, Simulator, Timing
 
-from helpers_watch import check_against_truth, start_mixed
+from tests.helpers_watch import check_against_truth, start_mixed
 
 
 def looptime_loop() -> object:

@@ -14,7 +14,7 @@ import respx
 
 from cavatica_async import CavaticaClient, JobKind, JobWatcher, PollPolicy
 
-from helpers import rate_limit_body
+from tests.helpers import rate_limit_body
 
 pytestmark = pytest.mark.anyio
 

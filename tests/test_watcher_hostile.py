@@ -25,7 +25,7 @@ from cavatica_async import (
 )
 from cavatica_async.endpoints.jobs import BulkRead
 
-from helpers import rate_limit_body
+from tests.helpers import rate_limit_body
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,8 @@ import respx
 
 from cavatica_async import CavaticaClient, JobEvent, JobKind, JobWatcher, PollPolicy
 
-from helpers import rate_limit_body
-from helpers_watch import FAST, check_against_truth, simulator, start_mixed
+from tests.helpers import rate_limit_body
+from tests.helpers_watch import FAST, check_against_truth, simulator, start_mixed
 
 pytestmark = pytest.mark.anyio
 

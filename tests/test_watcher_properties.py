@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cavatica_async import CavaticaClient, JobEvent, JobKind, JobWatcher
 
-from helpers_watch import FAST, KIND_OF, simulator, start_mixed
+from tests.helpers_watch import FAST, KIND_OF, simulator, start_mixed
 
 pytestmark = pytest.mark.anyio
 

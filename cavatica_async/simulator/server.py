@@ -59,9 +59,21 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/v2" if ":" in host else f"http://{host}:{port}/v2"
 
 
+class Served:
+    """An app served over HTTP: its API root, and the connections clients hold open to it."""
+
+    def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        self.base_url = base_url(sock)
+        self._server = server
+
+    def connections(self) -> int:
+        """How many client connections the server holds open now."""
+        return len(self._server.server_state.connections)
+
+
 @asynccontextmanager
-async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve `app` on a free port in a thread of its own; yield the API root; stop on exit.
+async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Served]:
+    """Serve `app` on a free port in a thread of its own; yield it served; stop on exit.
 
     uvicorn runs asyncio only, so it gets its own thread and loop: the caller may be on asyncio
     or trio, and the simulator's work never shares the caller's event loop.
@@ -76,7 +88,7 @@ async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIt
             if not thread.is_alive():
                 raise RuntimeError("the simulator's HTTP server did not start")
             await anyio.sleep(0.01)
-        yield base_url(sock)
+        yield Served(server, sock)
     finally:
         server.should_exit = True
         await anyio.to_thread.run_sync(thread.join)

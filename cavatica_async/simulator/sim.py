@@ -66,6 +66,7 @@ class Simulator:
         self.jobs = JobBook()
         self.exporting: set[str] = set()  # files under a moving (not copy_only) export
         self.pipeline = Pipeline(self)
+        self._served: server.Served | None = None
         self.app = Starlette(
             routes=[
                 *api_discovery.routes(self.pipeline),
@@ -85,8 +86,17 @@ class Simulator:
     @asynccontextmanager
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
         """Serve over real HTTP on `host` (a free port by default); yields the API root."""
-        async with server.serve(self.app, host, port) as url:
-            yield url
+        async with server.serve(self.app, host, port) as served:
+            self._served = served
+            try:
+                yield served.base_url
+            finally:
+                self._served = None
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections `serve()` holds open now (0 when not serving)."""
+        return 0 if self._served is None else self._served.connections()
 
     def ground_truth(self) -> list[Transition]:
         """Every job transition that has happened so far, in time order."""

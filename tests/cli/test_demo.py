@@ -16,7 +16,7 @@ import pytest
 
 from cavatica_async.cli.demo import run_demo
 
-import canary
+from tests import canary
 
 CLI = [sys.executable, "-m", "cavatica_async.cli"]
 

@@ -18,8 +18,8 @@ import pytest
 from cavatica_async import CavaticaClient, CopyItem, ExportRequest
 from cavatica_async.simulator import Simulator, Timing
 
-import canary
-from loopback import LoopbackServer, Reply, serve
+from tests import canary
+from tests.loopback import LoopbackServer, Reply, serve
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 

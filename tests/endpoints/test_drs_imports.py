@@ -10,7 +10,7 @@ import respx
 
 from cavatica_async import DrsImportItem, DrsImportState
 
-from helpers import BASE_URL, FakeClock, make_client, sent
+from tests.helpers import BASE_URL, FakeClock, make_client, sent
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import respx
 
 from cavatica_async import ExportRequest, ExportState, WaitTimeoutError
 
-from helpers import BASE_URL, FakeClock, make_client, sent
+from tests.helpers import BASE_URL, FakeClock, make_client, sent
 
 pytestmark = pytest.mark.anyio
 
