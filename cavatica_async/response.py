@@ -19,9 +19,12 @@ def decode_json(content: bytes) -> Any:
         return json.loads(content)
     except RecursionError:
         # A body of thousands of `[` exhausts the parser's recursion limit.
-        raise ValueError(NESTED) from None
+        problem = NESTED
     except ValueError:
-        raise ValueError("not JSON") from None
+        problem = "not JSON"
+    # Raised outside the handler so that no exception chain keeps json's error, which holds the
+    # whole body (up to the body cap, and perhaps a token it echoes) as `.doc`.
+    raise ValueError(problem)
 
 
 @attrs.frozen
@@ -40,13 +43,14 @@ class Response:
         try:
             return decode_json(self.content)
         except ValueError as exc:
-            excerpt = body_excerpt(self.content)
-            raise DecodeError(
-                f"HTTP {self.status} from {self.method} {self.url} ({exc}): {excerpt}",
-                status=self.status,
-                method=self.method,
-                url=self.url,
-                body_excerpt=excerpt,
-                # Not JSON at all (a proxy's page) may pass; JSON nested too deep will not.
-                permanent=str(exc) == NESTED,
-            ) from None
+            problem = str(exc)
+        excerpt = body_excerpt(self.content)
+        raise DecodeError(
+            f"HTTP {self.status} from {self.method} {self.url} ({problem}): {excerpt}",
+            status=self.status,
+            method=self.method,
+            url=self.url,
+            body_excerpt=excerpt,
+            # Not JSON at all (a proxy's page) may pass; JSON nested too deep will not.
+            permanent=problem == NESTED,
+        )

@@ -70,8 +70,9 @@ class JobWatcher:
         self._buffer = buffer
         self._listed = LISTED if job_list else frozenset[JobKind]()
         # Per job: the last state reported, whether it was final, and the generation of the
-        # watch (each add() after a remove() starts a new one; events of an older one queued
-        # before the remove are dropped, so a job re-added never reports its end twice).
+        # watch. Each remove() starts a new generation for the adds after it, so events of an
+        # older watch queued before the remove are dropped and a job re-added never reports its
+        # end twice. Without removes every job stays at 0, a small int that costs no memory.
         self._reported: dict[JobKind, dict[str, tuple[str | None, bool, int]]] = {
             k: {} for k in JobKind
         }
@@ -154,7 +155,6 @@ class JobWatcher:
         check_id(job_id, f"{kind} job id")
         if self._schedule.get(kind, job_id) is not None or job_id in self._reported[kind]:
             return
-        self._generation += 1
         self._reported[kind][job_id] = (None, False, self._generation)
         self._schedule.add(kind, job_id, None, float("-inf"))
         self._wake.set()
@@ -171,6 +171,7 @@ class JobWatcher:
         if watched is not None:
             self._schedule.remove(watched)
         self._reported[kind].pop(job_id, None)
+        self._generation += 1
         self._consumer_wake.set()
 
     def snapshot(self) -> dict[str, Any]:
@@ -331,7 +332,6 @@ class JobWatcher:
 
     def _resume(self, snapshot: Mapping[str, Any]) -> None:
         for job in snapshots.read(snapshot):
-            self._generation += 1
             self._reported[job.kind][job.job_id] = (job.state, job.final, self._generation)
             if not job.final:
                 self._schedule.add(job.kind, job.job_id, job.known, float("-inf"))

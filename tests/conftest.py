@@ -10,12 +10,8 @@ from typing import Any
 import pytest
 import respx
 
-from cavatica_async import CavaticaClient, CavaticaError
-from cavatica_async._logging import secrets
-from cavatica_async.simulator import Simulator
-
 from tests import canary
-from tests.helpers import BASE_URL, FakeClock
+from tests.helpers import BASE_URL, TOKEN, FakeClock
 from tests.helpers_watch import SOAK_REPORT
 
 
@@ -23,31 +19,15 @@ from tests.helpers_watch import SOAK_REPORT
 def canary_check() -> Iterator[None]:
     """The whole session under the canary check (tests/canary.py); a leak fails it at the end."""
     patch = pytest.MonkeyPatch()
-    add, simulator_init = secrets.add, Simulator.__init__
-    error_init, client_init = CavaticaError.__init__, CavaticaClient.__init__
+    leave = pytest.RaisesExc.__exit__
 
-    def remember(secret: str) -> None:
-        if len(secret) >= 8:  # shorter ones are not masked (see _logging.MIN_SECRET)
-            canary.TOKENS.add(secret)
-        add(secret)
+    def checked_exit(self: pytest.RaisesExc[Any], *exc: Any) -> Any:
+        if isinstance(exc[1], BaseException):
+            canary.raised("caught by pytest.raises", exc[1])
+        return leave(self, *exc)
 
-    def canary_simulator(self: Simulator, *args: Any, **kwargs: Any) -> None:
-        simulator_init(self, *args, **kwargs)
-        if kwargs.get("token") is None:
-            self.token = canary.CANARY
-
-    def checked_error(self: CavaticaError, *args: Any, **kwargs: Any) -> None:
-        error_init(self, *args, **kwargs)
-        canary.shown(f"{type(self).__name__} text", f"{self} {self!r}")
-
-    def checked_client(self: CavaticaClient, *args: Any, **kwargs: Any) -> None:
-        client_init(self, *args, **kwargs)
-        canary.shown("CavaticaClient repr", repr(self))
-
-    patch.setattr(secrets, "add", remember)
-    patch.setattr(Simulator, "__init__", canary_simulator)
-    patch.setattr(CavaticaError, "__init__", checked_error)
-    patch.setattr(CavaticaClient, "__init__", checked_client)
+    patch.setattr(pytest.RaisesExc, "__exit__", checked_exit)
+    canary.TOKENS.add(TOKEN)
     handler, root = canary.CanaryHandler(logging.DEBUG), logging.getLogger()
     level = root.level
     root.addHandler(handler)
@@ -57,6 +37,16 @@ def canary_check() -> Iterator[None]:
     root.setLevel(level)
     patch.undo()
     assert not canary.LEAKS, "a token leaked:\n" + "\n".join(canary.LEAKS[:20])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Every exception that escapes a test is checked by the canary too."""
+    try:
+        return (yield)
+    except BaseException as error:
+        canary.raised(f"escaped {item.nodeid}", error)
+        raise
 
 
 @pytest.fixture(params=["asyncio", "trio"])

@@ -18,6 +18,8 @@ from cavatica_async import (
 from cavatica_async.kinds import KINDS
 from cavatica_async.simulator import Simulator, Timing
 
+from tests import canary
+
 # The fault soak's figures, printed at the end of the session (conftest).
 SOAK_REPORT: list[str] = []
 
@@ -30,6 +32,7 @@ KIND_OF = {kind.value: kind for kind in KINDS}
 
 def simulator(**overrides: object) -> Simulator:
     settings: dict[str, object] = {
+        "token": canary.CANARY,
         "seed": 4,
         "files_per_project": 700,
         "speed": SPEED,

@@ -18,6 +18,8 @@ from cavatica_async import (
 )
 from cavatica_async.simulator import Simulator, Timing
 
+from tests import canary
+
 pytestmark = pytest.mark.anyio
 
 FAST = PollPolicy(initial=0.01, factor=1.5, maximum=0.05)
@@ -26,7 +28,10 @@ FAST = PollPolicy(initial=0.01, factor=1.5, maximum=0.05)
 @pytest.fixture
 def sim() -> Simulator:
     return Simulator(
-        seed=3, files_per_project=150, timing=Timing(median=0.02, sigma=0.3, failure=0.0)
+        token=canary.CANARY,
+        seed=3,
+        files_per_project=150,
+        timing=Timing(median=0.02, sigma=0.3, failure=0.0),
     )
 
 

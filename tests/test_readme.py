@@ -30,6 +30,8 @@ from cavatica_async.cli import build_parser
 from cavatica_async.config import resolve_config
 from cavatica_async.simulator import Simulator, Timing
 
+from tests import canary
+
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
@@ -46,7 +48,11 @@ class FastClock(SystemClock):
 
 def simulator() -> Simulator:
     return Simulator(
-        seed=2, speed=SPEED, reset_in_ms=True, timing=Timing(median=20, sigma=0.5, failure=0.0)
+        token=canary.CANARY,
+        seed=2,
+        speed=SPEED,
+        reset_in_ms=True,
+        timing=Timing(median=20, sigma=0.5, failure=0.0),
     )
 
 

@@ -318,6 +318,11 @@ async def test_a_body_echoing_the_token_does_not_show_it(
     assert isinstance(error, (ApiError, DecodeError))
     shown = f"{error} {error!r} " + " ".join(str(v) for v in vars(error).values())
     assert TOKEN not in shown
+    # Nor does an exception chained to it: json's error would hold the whole body as `.doc`.
+    chained = error.__cause__ or error.__context__
+    while chained is not None:
+        assert TOKEN not in f"{chained!r} " + " ".join(str(v) for v in vars(chained).values())
+        chained = chained.__cause__ or chained.__context__
     assert "***" in shown
 
 

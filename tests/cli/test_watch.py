@@ -34,7 +34,7 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def served(**settings: Any) -> AsyncIterator[tuple[Simulator, str]]:
-    sim = Simulator(seed=9, files_per_project=60, reset_in_ms=True, **settings)
+    sim = Simulator(token=canary.CANARY, seed=9, files_per_project=60, reset_in_ms=True, **settings)
     async with sim.serve() as base_url:
         yield sim, base_url
 

@@ -9,6 +9,8 @@ import pytest
 
 from cavatica_async.simulator import ManualClock, Simulator, Timing
 
+from tests import canary
+
 
 @pytest.fixture
 def manual() -> ManualClock:
@@ -19,7 +21,13 @@ def manual() -> ManualClock:
 @pytest.fixture
 def sim(manual: ManualClock) -> Simulator:
     """A small seeded world; jobs never fail unless a test asks for it."""
-    return Simulator(seed=7, clock=manual, files_per_project=30, timing=Timing(failure=0.0))
+    return Simulator(
+        token=canary.CANARY,
+        seed=7,
+        clock=manual,
+        files_per_project=30,
+        timing=Timing(failure=0.0),
+    )
 
 
 @pytest.fixture
