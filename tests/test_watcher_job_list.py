@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import anyio
@@ -13,7 +12,7 @@ import respx
 
 from cavatica_async import CavaticaClient, JobEvent, JobKind, JobWatcher, PollPolicy
 
-from tests.helpers import rate_limit_body
+from tests.helpers import FakeClock, rate_limit_body
 from tests.helpers_watch import FAST, check_against_truth, simulator, start_mixed
 
 pytestmark = pytest.mark.anyio
@@ -104,11 +103,13 @@ async def test_waits_between_a_sweeps_pages_count_as_budget_waits() -> None:
         return httpx.Response(200, json=page(history[offset : offset + 100], offset + 100 < 300))
 
     # 10 requests left for the 2 s to the reset, all of them the watcher's: one every 0.2 s.
-    window = {"rate": {"limit": 1000, "remaining": 10, "reset": time.time() + 2}}
+    # On a clock of the test's own, so a slow machine cannot let the window pass first.
+    clock = FakeClock()
+    window = {"rate": {"limit": 1000, "remaining": 10, "reset": clock.now + 2}}
     with respx.mock(base_url=BASE) as mock:
         mock.get("/rate_limit").respond(json=window)
         route = mock.get("/async/files").mock(side_effect=listing)
-        client = CavaticaClient(token="t" * 32, base_url=BASE, budget_fraction=1.0)
+        client = CavaticaClient(token="t" * 32, base_url=BASE, budget_fraction=1.0, clock=clock)
         watcher = JobWatcher(client, policy=QUICK, job_list=True)
         async with client, watcher:
             watcher.add(JobKind.COPY, "c1")

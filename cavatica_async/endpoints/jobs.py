@@ -50,33 +50,33 @@ class BulkRead:
         return structure_item(self.raw, KINDS[self.kind].model, self.what)
 
 
-@attrs.frozen
 class ListedJob:
-    """One job of a job-list page, as the answer carried it; `parse()` builds the model."""
+    """One job of a job-list page, as the answer carried it; `parse()` builds the model.
 
-    raw: Any = attrs.field(repr=False)
-    what: str = attrs.field(repr=False)
+    Made for every item of every page the watcher reads, so its fields are read from the item
+    once, here, and the text naming it for errors is only written when one is raised.
+    """
 
-    @property
-    def job_id(self) -> str | None:
+    __slots__ = ("job_id", "position", "raw", "state", "type")
+
+    def __init__(self, raw: Any, position: int) -> None:
+        self.raw = raw
+        self.position = position  # the item's place in the whole list
+        fields = raw if isinstance(raw, dict) else {}
+        job_id, kind = fields.get("id"), fields.get("type")
+        self.job_id: str | None = job_id if isinstance(job_id, str) else None
         """The job's id as sent, if it is one."""
-        value = self.raw.get("id") if isinstance(self.raw, dict) else None
-        return value if isinstance(value, str) else None
-
-    @property
-    def type(self) -> str | None:
+        self.type: str | None = kind if isinstance(kind, str) else None
         """The job's `type` as sent (COPY, MOVE, DELETE), if it is text."""
-        value = self.raw.get("type") if isinstance(self.raw, dict) else None
-        return value if isinstance(value, str) else None
-
-    @property
-    def state(self) -> Any:
+        self.state: Any = fields.get("state")
         """The job's `state` as sent (not checked), or None."""
-        return self.raw.get("state") if isinstance(self.raw, dict) else None
 
     def parse(self) -> AsyncFileJob:
         """The job as an `AsyncFileJob`, or `DecodeError`."""
-        return structure(self.raw, AsyncFileJob, what=self.what)
+        return structure(self.raw, AsyncFileJob, what=f"GET {JOB_LIST} item {self.position}")
+
+    def __repr__(self) -> str:
+        return f"ListedJob(job_id={self.job_id!r}, type={self.type!r}, state={self.state!r})"
 
 
 @attrs.frozen
@@ -182,8 +182,5 @@ class Jobs:
             raise DecodeError(
                 f"GET {JOB_LIST}?offset={offset} answer has no 'items' list", permanent=True
             )
-        what = f"GET {JOB_LIST} item"
-        jobs = tuple(
-            ListedJob(item, f"{what} {offset + index}") for index, item in enumerate(items)
-        )
+        jobs = tuple(ListedJob(item, offset + index) for index, item in enumerate(items))
         return JobListPage(offset, jobs, next_link(body) is not None)
