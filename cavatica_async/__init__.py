@@ -26,6 +26,7 @@ from cavatica_async.errors import (
     WaitTimeoutError,
 )
 from cavatica_async.events import JobEvent, JobKind
+from cavatica_async.file_walk import FileWalk
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.kinds import KINDS, KindInfo
 from cavatica_async.models import (
@@ -47,9 +48,18 @@ from cavatica_async.models import (
 from cavatica_async.options import ClientOptions
 from cavatica_async.polling import PollPolicy
 from cavatica_async.pool import ClientStats
+from cavatica_async.resources import (
+    Project,
+    User,
+    Volume,
+    VolumeObject,
+    VolumePrefix,
+    VolumeService,
+)
 from cavatica_async.retry import NO_RETRY, RetryAttempt, RetryPolicy
 from cavatica_async.stats import WatcherStats
 from cavatica_async.timeout import Timeout
+from cavatica_async.volume_listing import VolumeListing
 from cavatica_async.watcher import JobWatcher
 
 __all__ = [
@@ -83,6 +93,7 @@ __all__ = [
     "ExportRequest",
     "ExportState",
     "File",
+    "FileWalk",
     "ForbiddenError",
     "ImportJob",
     "ImportRequest",
@@ -97,6 +108,7 @@ __all__ = [
     "Page",
     "PartialStartError",
     "PollPolicy",
+    "Project",
     "RateBudget",
     "RateLimit",
     "RateLimitError",
@@ -108,6 +120,12 @@ __all__ = [
     "TransportError",
     "TransportTimeoutError",
     "UnauthorizedError",
+    "User",
+    "Volume",
+    "VolumeListing",
+    "VolumeObject",
+    "VolumePrefix",
+    "VolumeService",
     "WaitTimeoutError",
     "WatcherStats",
     "__version__",

@@ -14,8 +14,10 @@ from cavatica_async.clock import Clock
 from cavatica_async.config import check_base_url, resolve_config
 from cavatica_async.converter import structure
 from cavatica_async.endpoints.async_jobs import AsyncJobs
+from cavatica_async.endpoints.discovery import CurrentUser, Projects, Volumes
 from cavatica_async.endpoints.drs_imports import DrsImports
 from cavatica_async.endpoints.exports import Exports
+from cavatica_async.endpoints.files import Files
 from cavatica_async.endpoints.imports import Imports
 from cavatica_async.endpoints.jobs import Jobs
 from cavatica_async.events import Job, JobKind
@@ -106,6 +108,10 @@ class CavaticaClient:
         self.drs_imports = DrsImports(transport)
         self.async_jobs = AsyncJobs(transport)
         self.jobs = Jobs(transport)
+        self.user = CurrentUser(transport)
+        self.projects = Projects(transport)
+        self.files = Files(transport)
+        self.volumes = Volumes(transport)
 
     def with_options(self, **changes: Any) -> CavaticaClient:
         """A client with some options changed (`timeout`, `retry`, `advance_access`,

@@ -179,13 +179,19 @@ def structure_job(data: Any, cls: type[T], *, job_id: str, what: str) -> T:
     An answer naming another job (a platform bug, a caching proxy) must never be taken as the
     asked job's state.
     """
-    job = structure(data, cls, what=what)
-    answered = str(getattr(job, "id", None))
-    if answered != job_id:
+    return structure_about(data, cls, resource_id=job_id, what=what)
+
+
+def structure_about(data: Any, cls: type[T], *, resource_id: str, what: str) -> T:
+    """`structure`, then a `DecodeError` unless the answer's `id` is `resource_id` (a job, a
+    file, a project, a volume: an answer about another one is never taken for it)."""
+    found = structure(data, cls, what=what)
+    answered = str(getattr(found, "id", None))
+    if answered != resource_id:
         raise DecodeError(
-            f"{what} is about job {shown(answered, 100)!r}, not the job asked for", permanent=True
+            f"{what} is about {shown(answered, 100)!r}, not the one asked for", permanent=True
         )
-    return job
+    return found
 
 
 def _about(data: Any) -> str:

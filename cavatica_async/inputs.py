@@ -7,12 +7,10 @@ from typing import Any
 
 import attrs
 
-from cavatica_async.paths import MAX_ID_LENGTH, check_id
+from cavatica_async.paths import MAX_ID_LENGTH, MAX_TEXT_LENGTH, check_id
 
 # A volume or project id (`owner/name`) is an id: at most MAX_ID_LENGTH characters, like every
-# id. A location is an object key (S3 allows 1,024 bytes) and a DRS URI a URL; either past this
-# many characters cannot be real.
-MAX_TEXT_LENGTH = 4096
+# id; a location and a DRS URI are text, at most MAX_TEXT_LENGTH.
 
 
 def _require(value: object, what: str, limit: int = MAX_TEXT_LENGTH) -> None:

@@ -28,10 +28,10 @@ MAX_LINK = 6000
 class Pager(Generic[T]):
     """Every item of every page, fetching the next page only when the previous one is used up.
 
-    `limit` is the most items to yield; `pages()` walks the same list a page at a time (each
-    `Pager` is walked once, by item or by page). An iterator object rather than an async
-    generator, so leaving a loop early leaves no suspended generator behind to be finalised
-    (which trio warns about).
+    `limit` is the most items to yield; `ids` fill the path's `{name}` fields; `pages()` walks
+    the same list a page at a time (each `Pager` is walked once, by item or by page). An
+    iterator object rather than an async generator, so leaving a loop early leaves no suspended
+    generator behind to be finalised (which trio warns about).
     """
 
     def __init__(
@@ -41,6 +41,8 @@ class Pager(Generic[T]):
         model: type[T],
         params: Mapping[str, Any],
         *,
+        ids: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         limit: int | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
@@ -55,6 +57,8 @@ class Pager(Generic[T]):
         self._target: str | None = None if limit == 0 else path
         size = PAGE_LIMIT if limit is None else min(PAGE_LIMIT, limit)
         self._query: Mapping[str, Any] | None = {**params, "limit": size}
+        self._ids = ids  # fills the first path's `{name}` fields; next links are sent as given
+        self._headers = headers  # sent with every page
         self._timeout = timeout
         self._retry = retry
         self._buffer: deque[T] = deque()
@@ -87,7 +91,13 @@ class Pager(Generic[T]):
 
     async def _fetch(self, target: str) -> Page[T]:
         response = await self._transport.request(
-            "GET", target, params=self._query, timeout=self._timeout, retry=self._retry
+            "GET",
+            target,
+            ids=self._ids,
+            params=self._query,
+            headers=self._headers,
+            timeout=self._timeout,
+            retry=self._retry,
         )
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
@@ -101,7 +111,8 @@ class Pager(Generic[T]):
             self._target = None
         else:
             self._followed.add(next_href)
-            self._target, self._query = relative_path(self._transport.base_path, next_href), None
+            self._target = relative_path(self._transport.base_path, next_href)
+            self._query = self._ids = None
         return page
 
 

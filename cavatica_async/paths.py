@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 _FORMATTER = string.Formatter()
@@ -13,6 +13,9 @@ _FORMATTER = string.Formatter()
 # URLs over 6,000 characters before sending. An id longer than this cannot be
 # real, and one of 70,000 would make a URL no HTTP library sends.
 MAX_ID_LENGTH = 1000
+# A location is an object key (S3 allows 1,024 bytes), a name or a filter value: past this many
+# characters none can be real.
+MAX_TEXT_LENGTH = 4096
 # One regex search instead of a Python loop per character: ids are checked on every bulk poll.
 _WHITESPACE = re.compile(r"\s")
 
@@ -46,6 +49,35 @@ def check_id(value: object, what: str) -> str:
     if problem:
         raise ValueError(f"invalid {what} {value!r}: {problem}")
     return value
+
+
+def check_pair(value: object, what: str) -> tuple[str, str]:
+    """`owner/name` (a project or volume id) as its two parts, each a checked id."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    parts = str.__str__(value).split("/")
+    if len(parts) != 2:
+        raise ValueError(f"invalid {what} {str.__str__(value)[:100]!r}: expected owner/name")
+    owner, name = parts
+    return check_id(owner, f"{what} owner"), check_id(name, f"{what} name")
+
+
+def check_texts(values: Sequence[str], what: str) -> list[str]:
+    """Filter values (names, tags, metadata): a sequence of non-empty strings of at most
+    MAX_TEXT_LENGTH characters each; a lone string is refused, not split into letters."""
+    if isinstance(values, str):
+        raise TypeError(f"expected a sequence of {what}s, got one string {values!r}")
+    checked = []
+    for value in values:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"a {what} must be a non-empty string, got {str(value)[:100]!r}")
+        text = str.__str__(value)
+        if len(text) > MAX_TEXT_LENGTH:
+            raise ValueError(
+                f"a {what} {text[:40]!r}... has {len(text):,} characters, over {MAX_TEXT_LENGTH:,}"
+            )
+        checked.append(text)
+    return checked
 
 
 def expand(template: str, ids: Mapping[str, str]) -> str:

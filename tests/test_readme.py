@@ -100,6 +100,7 @@ CALLS: dict[str, Callable[[Any, Simulator, CavaticaClient], Awaitable[None]]] = 
     "follow": lambda f, sim, client: _follow(f, sim, client),
     "run_service": call_run_service,
     "export_carefully": lambda f, sim, client: f(client, files(sim)[0]),
+    "find_inputs": lambda f, sim, client: f(client),
 }
 
 

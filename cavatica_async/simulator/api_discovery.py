@@ -1,4 +1,5 @@
-"""What real scripts read before starting jobs: the user, projects, files, volumes, rate limit."""
+"""What real scripts read first: the API paths, the user, volumes, the rate limit (file and
+project listings are in api_files)."""
 
 from __future__ import annotations
 
@@ -35,41 +36,6 @@ async def _user(sim: Simulator, request: Request) -> Response:
     )
 
 
-async def _projects(sim: Simulator, request: Request) -> Response:
-    root = api_root(request)
-    projects = [
-        {"href": f"{root}/projects/{p.id}", "id": p.id, "name": p.name}
-        for p in sim.world.projects.values()
-    ]
-    return paginate(request, projects, "/projects")
-
-
-async def _files(sim: Simulator, request: Request) -> Response:
-    project = request.query_params.get("project")
-    parent = request.query_params.get("parent")
-    world = sim.world
-    if parent is not None:
-        folder = world.files.get(parent)
-        if folder is None or folder.type != "folder":
-            raise HttpError(404, 90003, f"Folder {parent} not found.")
-        listed = world.children(folder.project, folder.id)
-    elif project is not None:
-        if project not in world.projects:
-            raise HttpError(404, 90003, f"Project {project} not found.")
-        listed = world.children(project, None)
-    else:
-        raise HttpError(400, 90000, "Give 'project' or 'parent'.")
-    root = api_root(request)
-    return paginate(request, listed, "/files", lambda f: world.file_json(f, root))
-
-
-async def _file(sim: Simulator, request: Request) -> Response:
-    found = sim.world.files.get(request.path_params["file_id"])
-    if found is None:
-        raise HttpError(404, 5002, "File does not exist.")
-    return JSONResponse(sim.world.file_json(found, api_root(request)))
-
-
 async def _volumes(sim: Simulator, request: Request) -> Response:
     root, world = api_root(request), sim.world
     return paginate(
@@ -104,13 +70,10 @@ async def _rate_limit(sim: Simulator, request: Request) -> Response:
 
 
 def routes(pipeline: Pipeline) -> list[Route]:
-    """Discovery endpoints and the free rate-limit call."""
+    """The API paths, the user, volumes and the free rate-limit call."""
     return [
         pipeline.route("GET", "/", _paths, auth=False),
         pipeline.route("GET", "/user", _user),
-        pipeline.route("GET", "/projects", _projects),
-        pipeline.route("GET", "/files", _files),
-        pipeline.route("GET", "/files/{file_id}", _file),
         pipeline.route("GET", "/storage/volumes", _volumes),
         pipeline.route("GET", "/storage/volumes/{owner}/{name}", _volume),
         pipeline.route("GET", "/rate_limit", _rate_limit, free=True),

@@ -11,12 +11,20 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from cavatica_async.simulator import api_async, api_discovery, api_drs, api_storage, server
+from cavatica_async.simulator import (
+    api_async,
+    api_discovery,
+    api_drs,
+    api_files,
+    api_storage,
+    server,
+)
 from cavatica_async.simulator.clock import SimClock, WallClock
 from cavatica_async.simulator.faults import Faults
 from cavatica_async.simulator.http import HttpError, Pipeline
 from cavatica_async.simulator.jobs import JobBook, SimJob, Transition, draw_timeline
 from cavatica_async.simulator.ratelimit import FixedWindow
+from cavatica_async.simulator.scrolls import Scrolls
 from cavatica_async.simulator.timing import Timing
 from cavatica_async.simulator.world import World
 
@@ -63,6 +71,8 @@ class Simulator:
             files_per_project=files_per_project,
             volume_objects=volume_objects,
         )
+        # Continuation tokens from a source of their own: listing does not move the world's.
+        self.scrolls = Scrolls(random.Random(f"scrolls-{seed}"))
         self.jobs = JobBook()
         self.exporting: set[str] = set()  # files under a moving (not copy_only) export
         self.pipeline = Pipeline(self)
@@ -70,6 +80,7 @@ class Simulator:
         self.app = Starlette(
             routes=[
                 *api_discovery.routes(self.pipeline),
+                *api_files.routes(self.pipeline),
                 *api_storage.routes(self.pipeline),
                 *api_drs.routes(self.pipeline),
                 *api_async.routes(self.pipeline),

@@ -30,6 +30,7 @@ class SimFile:
     storage: dict[str, str] | None = None
     tags: list[str] = attrs.Factory(list)
     metadata: dict[str, Any] = attrs.Factory(dict)
+    origin_task: str | None = None
 
 
 @attrs.define
@@ -40,6 +41,21 @@ class Volume:
     access_mode: str
     objects: dict[str, int] = attrs.Factory(dict)  # location -> size
     reserved: set[str] = attrs.Factory(set)  # locations that pending exports will write
+
+    def listing(self, prefix: str) -> list[tuple[str, bool]]:
+        """One level under `prefix`, as a bucket lists with delimiter `/`: each object directly
+        under it and each deeper common start ending in `/` (True), in key order."""
+        found: dict[str, bool] = {}
+        for location in self.objects:
+            if not location.startswith(prefix):
+                continue
+            rest = location[len(prefix) :]
+            cut = rest.find("/")
+            if cut < 0:
+                found[location] = False
+            else:
+                found[prefix + rest[: cut + 1]] = True
+        return sorted(found.items())
 
 
 @attrs.define
@@ -79,7 +95,13 @@ class World:
                 parent = folder.id if number % 10 == 9 else None
                 self.add_file(project.id, parent, f"sample_{number:05d}.vcf.gz", now)
         self.volumes[f"{username}/output"] = Volume(f"{username}/output", "RW")
-        self.volumes[f"{username}/archive"] = Volume(f"{username}/archive", "RO")
+        archive = Volume(f"{username}/archive", "RO")
+        for number in range(volume_objects):
+            # Nested prefixes for listings that descend; sizes drawn without the seeded source,
+            # so the rest of the world stays as it was.
+            location = f"runs/run_{number % 4}/lane_{number % 3}/sample_{number:05d}.bam"
+            archive.objects[location] = 10**6 + number
+        self.volumes[archive.id] = archive
         inputs = Volume(f"{username}/input", "RW")
         for number in range(volume_objects):
             inputs.objects[f"reads/sample_{number:05d}.fastq.gz"] = rng.randint(10**6, 10**9)
@@ -87,6 +109,34 @@ class World:
         # A few occupied locations on the output volume, so exports can collide (code 9107).
         for number in range(0, files_per_project, 50):
             self.volumes[f"{username}/output"].objects[f"exports/sample_{number:05d}.vcf.gz"] = 1
+
+    def grow_project(
+        self, project_id: str, name: str, now: float, *, files: int, folders: int, fanout: int = 6
+    ) -> Project:
+        """A project of `files` files over `folders` nested folders, `fanout` to a folder
+        (200 folders at 6 go three levels deep), files dealt in turn to the root and each
+        folder."""
+        project = Project(id=project_id, name=name)
+        self.projects[project_id] = project
+        made: list[str] = []
+        for index in range(folders):
+            parent = None if index < fanout else made[index // fanout - 1]
+            made.append(self.add_file(project_id, parent, f"dir_{index:04d}", now, folder=True).id)
+        homes: list[str | None] = [None, *made]
+        for number in range(files):
+            home = homes[number % len(homes)]
+            self.add_file(project_id, home, f"sample_{number:06d}.vcf.gz", now, size=1000 + number)
+        return project
+
+    def paths(self, project: str, parent: str | None = None, prefix: str = "") -> dict[str, str]:
+        """Every file (not folder) under a project root or folder: its path from there -> id."""
+        found: dict[str, str] = {}
+        for child in self.children(project, parent):
+            if child.type == "folder":
+                found.update(self.paths(project, child.id, f"{prefix}{child.name}/"))
+            else:
+                found[prefix + child.name] = child.id
+        return found
 
     def new_file_id(self) -> str:
         """A fresh 24-hex file id, like the platform's."""
@@ -180,7 +230,7 @@ class World:
             "parent": sim_file.parent,
             "created_on": iso(sim_file.created_on),
             "modified_on": iso(sim_file.modified_on),
-            "origin": {},
+            "origin": {"task": sim_file.origin_task} if sim_file.origin_task else {},
             "tags": list(sim_file.tags),
             "metadata": dict(sim_file.metadata),
         }
@@ -189,6 +239,19 @@ class World:
         else:
             body["storage"] = {"type": "PLATFORM"}
         return body
+
+    def project_json(self, project: Project, root: str) -> dict[str, Any]:
+        """A project as the API renders it."""
+        owner = project.id.split("/", 1)[0]
+        return {
+            "href": f"{root}/projects/{project.id}",
+            "id": project.id,
+            "name": project.name,
+            "type": "v2",
+            "created_by": owner,
+            "category": "PRIVATE",
+            "tags": [],
+        }
 
     def volume_json(self, volume: Volume, root: str) -> dict[str, Any]:
         """A volume as the API renders it."""

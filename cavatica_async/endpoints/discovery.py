@@ -1,0 +1,157 @@
+"""`client.user`, `client.projects` and `client.volumes`: who the token is, and where files live.
+
+https://docs.sevenbridges.com/reference/get-my-information, list-all-your-projects,
+get-project-details, list-volumes-v2, get-details-of-a-volume-v2 and
+list-the-contents-of-a-volume (docs/platform.md#finding-files).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cavatica_async.converter import structure, structure_about
+from cavatica_async.pages import Pager
+from cavatica_async.paths import check_pair, check_texts
+from cavatica_async.resources import Project, User, Volume
+from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
+from cavatica_async.transport import Transport
+from cavatica_async.volume_listing import VolumeListing
+
+ALL_FIELDS = {"fields": "_all"}
+
+
+class CurrentUser:
+    """`client.user`: the user the token belongs to."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def get(
+        self, *, timeout: float | Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> User:
+        """Who the token belongs to: username, name, email and what else the platform says."""
+        response = await self._transport.request("GET", "/user", timeout=timeout, retry=retry)
+        return structure(response.json(), User, what="GET /user answer")
+
+
+class Projects:
+    """`client.projects`: list and read projects."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        name: str | None = None,
+        limit: int | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Pager[Project]:
+        """The projects this user can see, or those of `owner`; `name` matches part of a
+        project's name, in any case."""
+        params: dict[str, Any] = dict(ALL_FIELDS)
+        if name is not None:
+            params["name"] = check_texts([name], "project name filter")[0]
+        path, ids = "/projects", {}
+        if owner is not None:
+            path, ids = "/projects/{owner}", {"owner": owner}
+        return Pager(
+            self._transport,
+            path,
+            Project,
+            params,
+            ids=ids,
+            limit=limit,
+            timeout=timeout,
+            retry=retry,
+        )
+
+    async def get(
+        self,
+        project_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Project:
+        """The project `owner/short-name` (`NotFoundError`, code 3002, if there is none)."""
+        owner, name = check_pair(project_id, "project id")
+        response = await self._transport.request(
+            "GET",
+            "/projects/{owner}/{name}",
+            ids={"owner": owner, "name": name},
+            timeout=timeout,
+            retry=retry,
+        )
+        what = f"GET /projects/{project_id} answer"
+        return structure_about(response.json(), Project, resource_id=project_id, what=what)
+
+
+class Volumes:
+    """`client.volumes`: list and read volumes, and list what they hold."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Pager[Volume]:
+        """The volumes this user can use."""
+        return Pager(
+            self._transport,
+            "/storage/volumes",
+            Volume,
+            ALL_FIELDS,
+            limit=limit,
+            timeout=timeout,
+            retry=retry,
+        )
+
+    async def get(
+        self,
+        volume_id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Volume:
+        """The volume `owner/name` (`NotFoundError`, code 9007, if there is none)."""
+        owner, name = check_pair(volume_id, "volume id")
+        response = await self._transport.request(
+            "GET",
+            "/storage/volumes/{owner}/{name}",
+            ids={"owner": owner, "name": name},
+            timeout=timeout,
+            retry=retry,
+        )
+        what = f"GET /storage/volumes/{volume_id} answer"
+        return structure_about(response.json(), Volume, resource_id=volume_id, what=what)
+
+    def list_objects(
+        self,
+        volume_id: str,
+        *,
+        prefix: str = "",
+        recursive: bool = False,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> VolumeListing:
+        """What `volume_id` holds under `prefix` (`"reads/"`): its objects and, one level down,
+        its prefixes; with `recursive=True`, every object below, prefixes descended."""
+        owner, name = check_pair(volume_id, "volume id")
+        if prefix:
+            check_texts([prefix], "volume prefix")
+        return VolumeListing(
+            self._transport,
+            "/storage/volumes/{owner}/{name}/list",
+            {"owner": owner, "name": name},
+            prefix,
+            recursive=recursive,
+            timeout=timeout,
+            retry=retry,
+        )

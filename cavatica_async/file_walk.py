@@ -1,0 +1,135 @@
+"""Walking a folder tree breadth-first, a bounded number of listings in flight.
+
+Each step fetches the next page of up to `concurrency` listings at once, inside one task group
+that ends before anything is yielded: leaving the loop early leaves no task behind, and every
+page goes through the transport, hence the client's rate budget.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import anyio
+import attrs
+
+from cavatica_async.bulk import unexpected
+from cavatica_async.errors import CavaticaError, DecodeError, shown
+from cavatica_async.models import File, Page
+from cavatica_async.pages import Pager
+
+# A file or folder name is one path segment; the platform refuses names with a slash, and a
+# name of "." or ".." from an answer would let it point a path elsewhere.
+_NOT_NAMES = {"", ".", ".."}
+MAX_NAME_LENGTH = 1024
+
+
+def is_folder(item: File) -> bool:
+    """Whether a listed item is a folder: `type` is `folder`, in any case (the docs' examples
+    write both; docs/platform.md#finding-files)."""
+    return isinstance(item.type, str) and item.type.lower() == "folder"
+
+
+def check_name(name: object, what: str) -> str:
+    """`name` if it can be one segment of a path, else `ValueError` naming `what`."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a string, got {type(name).__name__}")
+    if name in _NOT_NAMES or "/" in name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise ValueError(f"invalid {what}: {shown(name, 100)!r}")
+    return name
+
+
+@attrs.define
+class _Listing:
+    """One folder being listed: where its items go in the walk's paths, and its pages."""
+
+    prefix: str
+    pager: Pager[File]
+    page: Page[File] | None = None
+    done: bool = False
+
+
+class FileWalk:
+    """`(path, File)` for every file under a project root or folder; see `Files.walk`."""
+
+    def __init__(
+        self,
+        listing: Callable[[str | None], Pager[File]],
+        root: str | None,
+        *,
+        recursive: bool,
+        folders: bool,
+        concurrency: int,
+    ) -> None:
+        self._listing = listing
+        self._recursive = recursive
+        self._folders = folders
+        self._concurrency = concurrency
+        self._ready: deque[tuple[str, File]] = deque()
+        self._active: list[_Listing] = []
+        # Folders found and not yet listed: (path prefix, folder id), breadth-first.
+        self._waiting: deque[tuple[str, str | None]] = deque([("", root)])
+        # Every folder met: a folder an answer shows twice (a cycle) would never end the walk.
+        self._seen: set[str | None] = {root}
+
+    def __aiter__(self) -> FileWalk:
+        return self
+
+    async def __anext__(self) -> tuple[str, File]:
+        while not self._ready:
+            if not self._active and not self._waiting:
+                raise StopAsyncIteration
+            await self._step()
+        return self._ready.popleft()
+
+    async def _step(self) -> None:
+        while self._waiting and len(self._active) < self._concurrency:
+            prefix, folder_id = self._waiting.popleft()
+            self._active.append(_Listing(prefix, self._listing(folder_id)))
+        errors: list[CavaticaError] = []
+
+        async def fetch(listing: _Listing) -> None:
+            try:
+                listing.page = await listing.pager.next_page()
+            except Exception as exc:
+                errors.append(exc if isinstance(exc, CavaticaError) else unexpected(exc))
+                group.cancel_scope.cancel()
+            listing.done = listing.page is None
+
+        async with anyio.create_task_group() as group:
+            for listing in self._active:
+                group.start_soon(fetch, listing)
+        if errors:
+            # The first failure, as itself (not an exception group); the walk cannot go on.
+            self._active.clear()
+            self._waiting.clear()
+            raise errors[0]
+        for listing in self._active:
+            if listing.page is not None:
+                self._take(listing.prefix, listing.page)
+                listing.page = None
+        self._active = [listing for listing in self._active if not listing.done]
+
+    def _take(self, prefix: str, page: Page[File]) -> None:
+        for item in page.items:
+            if item.name is None:
+                raise DecodeError(f"a listing item ({shown(item.id, 100)!r}) has no name")
+            if item.type is None:
+                raise DecodeError(
+                    f"a listing item ({shown(item.id, 100)!r}) has no type: "
+                    "cannot tell a folder from a file"
+                )
+            try:
+                path = prefix + check_name(item.name, "name in a listing")
+            except (TypeError, ValueError) as exc:
+                raise DecodeError(str(exc)) from None
+            if not is_folder(item):
+                self._ready.append((path, item))
+                continue
+            if item.id in self._seen:
+                raise DecodeError(f"folder {shown(item.id, 100)!r} was listed twice (a cycle)")
+            self._seen.add(item.id)
+            if self._folders:
+                self._ready.append((path, item))
+            if self._recursive:
+                self._waiting.append((path + "/", item.id))

@@ -1,0 +1,121 @@
+"""Listing what a volume holds under a prefix: objects and prefixes, page by continuation link.
+
+A page is `{href, items, prefixes, links}` and its next page is a link object `{"next": url}`,
+not the `rel`/`href` form of other lists (docs/platform.md#finding-files); the continuation
+token travels inside that URL.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from cavatica_async.converter import structure
+from cavatica_async.errors import DecodeError
+from cavatica_async.pages import PAGE_LIMIT, relative_path
+from cavatica_async.resources import VolumeObject, VolumePrefix
+from cavatica_async.retry import RetryPolicy
+from cavatica_async.timeout import Timeout
+from cavatica_async.transport import Transport
+
+
+def volume_next_link(body: dict[str, Any]) -> str | None:
+    """The next page's URL of a volume listing: a `links` entry's `next` (or, as other lists
+    write it, `rel` next with `href`)."""
+    links = body.get("links")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if not isinstance(link, dict):
+            continue
+        if isinstance(link.get("next"), str):
+            return str(link["next"])
+        rel, href = link.get("rel"), link.get("href")
+        if isinstance(rel, str) and rel.lower() == "next" and isinstance(href, str):
+            return href
+    return None
+
+
+class VolumeListing:
+    """Objects (`VolumeObject`) and prefixes (`VolumePrefix`) under a prefix of a volume.
+
+    With `recursive`, prefixes are descended (breadth-first) and only objects are yielded.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        path: str,
+        ids: dict[str, str],
+        prefix: str,
+        *,
+        recursive: bool,
+        timeout: float | Timeout | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self._transport = transport
+        self._path = path
+        self._ids = ids
+        self._recursive = recursive
+        self._timeout = timeout
+        self._retry = retry
+        self._ready: deque[VolumeObject | VolumePrefix] = deque()
+        self._prefixes: deque[str] = deque([prefix])  # still to list
+        self._seen = {prefix}
+        self._next: str | None = None  # the current prefix's next page, if one was given
+        self._followed: set[str] = set()
+
+    def __aiter__(self) -> VolumeListing:
+        return self
+
+    async def __anext__(self) -> VolumeObject | VolumePrefix:
+        while not self._ready:
+            if self._next is None and not self._prefixes:
+                raise StopAsyncIteration
+            await self._fetch()
+        return self._ready.popleft()
+
+    async def _fetch(self) -> None:
+        if self._next is not None:
+            target = relative_path(self._transport.base_path, self._next)
+            response = await self._transport.request(
+                "GET", target, timeout=self._timeout, retry=self._retry
+            )
+        else:
+            prefix = self._prefixes.popleft()
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, "fields": "_all"}
+            if prefix:
+                params["prefix"] = prefix
+            response = await self._transport.request(
+                "GET",
+                self._path,
+                ids=self._ids,
+                params=params,
+                timeout=self._timeout,
+                retry=self._retry,
+            )
+        what = f"GET {self._path.format(**self._ids)} answer"
+        body = response.json()
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise DecodeError(f"{what} has no 'items' list", permanent=True)
+        prefixes = body.get("prefixes", [])
+        if not isinstance(prefixes, list):
+            raise DecodeError(f"{what}: 'prefixes' is not a list", permanent=True)
+        objects = structure(body["items"], list[VolumeObject], what=f"{what} items")
+        found = structure(prefixes, list[VolumePrefix], what=f"{what} prefixes")
+        self._ready.extend(objects)
+        for entry in found:
+            if self._recursive:
+                # A prefix shown twice (a cycle) would never end the listing.
+                if entry.prefix not in self._seen:
+                    self._seen.add(entry.prefix)
+                    self._prefixes.append(entry.prefix)
+            else:
+                self._ready.append(entry)
+        next_href = volume_next_link(body)
+        # Stop on an empty page or a link already followed, whatever the links say.
+        if next_href is None or next_href in self._followed or not (objects or found):
+            self._next = None
+        else:
+            self._followed.add(next_href)
+            self._next = next_href
