@@ -94,7 +94,8 @@ class FileWalk:
             except Exception as exc:
                 errors.append(exc if isinstance(exc, CavaticaError) else unexpected(exc))
                 group.cancel_scope.cancel()
-            listing.done = listing.page is None
+            # A listing whose last page came needs no step of its own to find that out.
+            listing.done = listing.page is None or listing.pager.exhausted
 
         async with anyio.create_task_group() as group:
             for listing in self._active:

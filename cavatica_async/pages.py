@@ -79,6 +79,11 @@ class Pager(Generic[T]):
         """The list a page at a time (`Page`: its items and links), up to `limit` items."""
         return PageIterator(self)
 
+    @property
+    def exhausted(self) -> bool:
+        """Whether the list is over: `next_page()` would return None without asking."""
+        return self._target is None or self._left == 0
+
     async def next_page(self) -> Page[T] | None:
         """The next page (cut to what `limit` leaves), or None when the list is over."""
         if self._target is None or self._left == 0:

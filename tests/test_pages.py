@@ -155,3 +155,24 @@ async def test_pages_walk_the_list_a_page_at_a_time(
     assert [[job.id for job in p.items] for p in pages] == [["0", "1", "2"], ["3", "4"]]
     assert pages[0].next_href is not None
     assert pages[1].next_href is None
+
+
+async def test_exhausted_says_whether_a_page_is_left(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    route = router.get("/async/files").mock(
+        side_effect=[
+            httpx.Response(200, json=page(0, 3, last=False)),
+            httpx.Response(200, json=page(3, 2, last=True)),
+        ]
+    )
+    async with make_client(router, clock) as client:
+        pager = client.async_jobs.list()
+        assert not pager.exhausted
+        await pager.next_page()
+        assert not pager.exhausted
+        await pager.next_page()
+        assert pager.exhausted
+        assert await pager.next_page() is None
+        assert client.async_jobs.list(limit=0).exhausted
+    assert route.call_count == 2

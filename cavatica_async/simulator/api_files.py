@@ -7,7 +7,7 @@ asks for more, and unknown ids are 404s with the platform's codes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -64,13 +64,15 @@ def _folder(sim: Simulator, folder_id: str) -> SimFile:
     return folder
 
 
-def _filtered(request: Request, listed: list[SimFile]) -> list[SimFile]:
+def _filtered(request: Request, listed: Sequence[SimFile]) -> Sequence[SimFile]:
     # name and tag repeat for "any of"; each metadata field must match
     # (https://docs.sevenbridges.com/reference/list-files-primary-method).
     query = request.query_params
     names, tags = set(query.getlist("name")), set(query.getlist("tag"))
     metadata = {k[9:]: v for k, v in query.multi_items() if k.startswith("metadata.")}
     task = query.get("origin.task")
+    if not (names or tags or metadata or task):
+        return listed  # unfiltered: pages read only what they show
     return [
         f
         for f in listed
@@ -81,7 +83,7 @@ def _filtered(request: Request, listed: list[SimFile]) -> list[SimFile]:
     ]
 
 
-def _listed(sim: Simulator, request: Request) -> list[SimFile]:
+def _listed(sim: Simulator, request: Request) -> Sequence[SimFile]:
     project, parent = request.query_params.get("project"), request.query_params.get("parent")
     if (project is None) == (parent is None):
         raise HttpError(400, 90000, "Give exactly one of 'project' or 'parent'.")

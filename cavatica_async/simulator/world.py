@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
@@ -66,6 +67,28 @@ class Project:
     name: str
 
 
+class Children(Sequence[SimFile]):
+    """The files of a project root or folder by name, looked up only as they are read (a page of
+    a listing of 100,000 files reads 100 of them)."""
+
+    def __init__(self, names: list[str], ids: dict[str, str], files: dict[str, SimFile]) -> None:
+        self._names, self._ids, self._files = names, ids, files
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, index: int) -> SimFile: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SimFile]: ...
+
+    def __getitem__(self, index: int | slice) -> SimFile | list[SimFile]:
+        if isinstance(index, slice):
+            return [self._files[self._ids[name]] for name in self._names[index]]
+        return self._files[self._ids[self._names[index]]]
+
+
 class World:
     """All objects of the simulated user, created from a seed."""
 
@@ -85,6 +108,9 @@ class World:
         self.files: dict[str, SimFile] = {}
         # (project, parent) -> name -> file id: name lookups stay O(1) with 100k files.
         self._folders: dict[tuple[str, str | None], dict[str, str]] = {}
+        # Each folder's children by name, sorted once until something changes: every page of a
+        # listing of 100,000 files would sort them all again.
+        self._sorted: dict[tuple[str, str | None], list[str]] = {}
         self.volumes: dict[str, Volume] = {}
         for index in range(projects):
             project = Project(id=f"{username}/project-{index + 1}", name=f"Project {index + 1}")
@@ -171,6 +197,7 @@ class World:
         )
         self.files[created.id] = created
         self._folders.setdefault((project, parent), {})[name] = created.id
+        self._sorted.clear()
         return created
 
     def remove_file(self, sim_file: SimFile) -> None:
@@ -178,6 +205,7 @@ class World:
         for gone in self.subtree(sim_file):
             self.files.pop(gone.id, None)
             self._folders.get((gone.project, gone.parent), {}).pop(gone.name, None)
+        self._sorted.clear()
 
     def move_file(self, sim_file: SimFile, project: str, parent: str | None, name: str) -> None:
         """Put a file under another project root or folder, with a (new) name."""
@@ -189,11 +217,15 @@ class World:
             self._folders.setdefault((project, below.parent), {})[below.name] = below.id
         sim_file.project, sim_file.parent, sim_file.name = project, parent, name
         self._folders.setdefault((project, parent), {})[name] = sim_file.id
+        self._sorted.clear()
 
-    def children(self, project: str, parent: str | None) -> list[SimFile]:
+    def children(self, project: str, parent: str | None) -> Children:
         """The files directly in a project root or folder, by name."""
-        names = self._folders.get((project, parent), {})
-        return [self.files[names[name]] for name in sorted(names)]
+        key = (project, parent)
+        names = self._folders.get(key, {})
+        if key not in self._sorted:
+            self._sorted[key] = sorted(names)
+        return Children(self._sorted[key], names, self.files)
 
     def named(self, project: str, parent: str | None, name: str) -> SimFile | None:
         """The file of that name in a project root or folder, if any."""

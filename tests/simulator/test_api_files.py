@@ -7,7 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cavatica_async.simulator import Simulator
+from cavatica_async.simulator import ManualClock, Simulator
+
+from tests import canary
 
 pytestmark = pytest.mark.anyio
 
@@ -155,3 +157,20 @@ async def test_volume_listing_by_prefix_and_token(sim: Simulator, http: httpx.As
     assert pages == -(-len(expected) // 7)
     missing = await http.get("/storage/volumes/rfranklin/none/list")
     assert (missing.status_code, missing.json()["code"]) == (404, 9007)
+
+
+async def test_a_project_of_100000_files_scrolls_to_the_end(manual: ManualClock) -> None:
+    sim = Simulator(token=canary.CANARY, seed=1, projects=1, files_per_project=0, clock=manual)
+    sim.world.grow_project("rfranklin/huge", "Huge", 0.0, files=100_000, folders=0)
+    headers = {"X-SBG-Auth-Token": sim.token}
+    async with httpx.AsyncClient(
+        transport=sim.transport(), base_url=sim.base_url, headers=headers
+    ) as http:
+        seen, url, pages = 0, "/files/scroll?project=rfranklin/huge&limit=100&token=init", 0
+        while url is not None:
+            manual.advance(0.35)  # 1,000 pages: more than one rate window holds
+            answer = await http.get(url)
+            assert answer.status_code == 200, answer.text
+            seen += len(answer.json()["items"])
+            url, pages = next_href(answer.json()), pages + 1
+    assert (seen, pages) == (100_000, 1_000)
