@@ -111,7 +111,18 @@ class RateBudget:
         """Seconds until the next request may be sent (0: now), never more than MAX_PAUSE."""
         return min(self._wait(now), MAX_PAUSE)
 
-    def _wait(self, now: float) -> float:
+    def room_wait(self, now: float) -> float:
+        """Seconds until our share of the window has room for one more request (0: now), not
+        spread over the window: for a listing a user waits on, which should take what the share
+        allows at once (docs/watcher.md#the-budget). Never more than MAX_PAUSE."""
+        early = self._early_wait(now)
+        if early is not None:
+            return min(early, MAX_PAUSE)
+        share, left = self._share(now)
+        return 0.0 if share >= 1 else min(left, MAX_PAUSE)
+
+    def _early_wait(self, now: float) -> float | None:
+        """The wait when a pause or an unknown window decides it, else None."""
         if now < self.paused_until:
             return self.paused_until - now
         if self.reset is None or self.remaining is None:
@@ -120,14 +131,27 @@ class RateBudget:
             # The window is over and the next one is unknown until an answer comes: one probe
             # at a time.
             return 0.0 if self.inflight == 0 else RECHECK
-        left = self.reset - now
-        available = self.remaining - self.inflight - self.external_rate(now) * left
+        return None
+
+    def _share(self, now: float) -> tuple[float, float]:
+        """(Requests our share has left in this window, seconds to its reset)."""
+        # Called once _early_wait found the window known; the defaults cannot apply.
+        reset = now if self.reset is None else self.reset
+        remaining = 0 if self.remaining is None else self.remaining
+        left = reset - now
+        available = remaining - self.inflight - self.external_rate(now) * left
         # Ours is `fraction` of the window's requests less what others spend: of the limit less
         # theirs, past and projected, we have spent `own`, so f x (available + own) - own is left.
         # (A fraction of what remains at each moment would, spent evenly, take nearly all of it
         # by the reset and leave others nothing late in the window.)
         own = self.own_since_seen + self.inflight
-        share = self.fraction * available - (1 - self.fraction) * own
+        return self.fraction * available - (1 - self.fraction) * own, left
+
+    def _wait(self, now: float) -> float:
+        early = self._early_wait(now)
+        if early is not None:
+            return early
+        share, left = self._share(now)
         if share < 1:
             return left  # nothing to spare before the reset
         # The bucket fills at the even pace, `share` requests over what is left of the window.

@@ -17,6 +17,7 @@ from cavatica_async.bulk import unexpected
 from cavatica_async.errors import CavaticaError, DecodeError, shown
 from cavatica_async.models import File, Page
 from cavatica_async.pages import Pager
+from cavatica_async.paths import check_id
 
 # A file or folder name is one path segment; the platform refuses names with a slash, and a
 # name of "." or ".." from an answer would let it point a path elsewhere.
@@ -69,47 +70,64 @@ class FileWalk:
         self._active: list[_Listing] = []
         # Folders found and not yet listed: (path prefix, folder id), breadth-first.
         self._waiting: deque[tuple[str, str | None]] = deque([("", root)])
-        # Every folder met: a folder an answer shows twice (a cycle) would never end the walk.
+        # Every file and folder met: one an answer shows twice (a cycle) would never end.
         self._seen: set[str | None] = {root}
+        self._broken: CavaticaError | None = None  # an answer the walk could not take
 
     def __aiter__(self) -> FileWalk:
         return self
 
     async def __anext__(self) -> tuple[str, File]:
         while not self._ready:
+            if self._broken is not None:
+                raise self._broken
             if not self._active and not self._waiting:
                 raise StopAsyncIteration
             await self._step()
         return self._ready.popleft()
 
     async def _step(self) -> None:
-        while self._waiting and len(self._active) < self._concurrency:
-            prefix, folder_id = self._waiting.popleft()
-            self._active.append(_Listing(prefix, self._listing(folder_id)))
+        """Take the pages fetched so far, else fetch the next page of each active listing.
+
+        A step cancelled or failed part way keeps what it fetched, and a listing whose request
+        did not finish asks again for the same page: iterating again resumes the walk.
+        """
+        if not any(listing.page is not None for listing in self._active):
+            while self._waiting and len(self._active) < self._concurrency:
+                prefix, folder_id = self._waiting.popleft()
+                self._active.append(_Listing(prefix, self._listing(folder_id)))
+            await self._fetch([listing for listing in self._active if not listing.done])
+        for listing in self._active:
+            if listing.page is not None:
+                page, listing.page = listing.page, None
+                try:
+                    self._take(listing.prefix, page)
+                except DecodeError as error:
+                    # Part of the page was taken: the walk cannot go on without losing the rest.
+                    self._broken = error
+                    self._ready.clear()
+                    raise
+        self._active = [listing for listing in self._active if not listing.done]
+
+    async def _fetch(self, listings: list[_Listing]) -> None:
         errors: list[CavaticaError] = []
 
         async def fetch(listing: _Listing) -> None:
             try:
-                listing.page = await listing.pager.next_page()
+                page = await listing.pager.next_page()
             except Exception as exc:
                 errors.append(exc if isinstance(exc, CavaticaError) else unexpected(exc))
                 group.cancel_scope.cancel()
+                return
+            listing.page = page
             # A listing whose last page came needs no step of its own to find that out.
-            listing.done = listing.page is None or listing.pager.exhausted
+            listing.done = page is None or listing.pager.exhausted
 
         async with anyio.create_task_group() as group:
-            for listing in self._active:
+            for listing in listings:
                 group.start_soon(fetch, listing)
         if errors:
-            # The first failure, as itself (not an exception group); the walk cannot go on.
-            self._active.clear()
-            self._waiting.clear()
-            raise errors[0]
-        for listing in self._active:
-            if listing.page is not None:
-                self._take(listing.prefix, listing.page)
-                listing.page = None
-        self._active = [listing for listing in self._active if not listing.done]
+            raise errors[0]  # the first failure as itself, not an exception group
 
     def _take(self, prefix: str, page: Page[File]) -> None:
         for item in page.items:
@@ -124,13 +142,28 @@ class FileWalk:
                 path = prefix + check_name(item.name, "name in a listing")
             except (TypeError, ValueError) as exc:
                 raise DecodeError(str(exc)) from None
+            # Every file and folder is listed once, in its own folder; one seen again is an
+            # answer gone wrong (a loop, a page served twice), not a second file.
+            item_id = answered_id(item, "file")
+            if item_id in self._seen:
+                raise DecodeError(f"{shown(item_id, 100)!r} was listed twice")
+            self._seen.add(item_id)
             if not is_folder(item):
                 self._ready.append((path, item))
                 continue
-            if item.id in self._seen:
-                raise DecodeError(f"folder {shown(item.id, 100)!r} was listed twice (a cycle)")
-            self._seen.add(item.id)
             if self._folders:
                 self._ready.append((path, item))
             if self._recursive:
-                self._waiting.append((path + "/", item.id))
+                self._waiting.append((path + "/", item_id))
+
+
+def answered_id(item: File, what: str) -> str:
+    """The id an answer gave a file or folder, if it could be one (`DecodeError` if not: it
+    goes into the next request's path)."""
+    try:
+        return check_id(item.id, f"{what} id")
+    except (TypeError, ValueError):
+        pass
+    # Raised outside the handler, so that no chain keeps check_id's error, which quotes the
+    # whole id the answer chose (it may echo a token); this says it masked and cut.
+    raise DecodeError(f"a listing gave a {what} an id no request can name: {shown(item.id, 40)!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import attrs
 
@@ -43,6 +43,7 @@ class Pager(Generic[T]):
         *,
         ids: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        paced: bool = False,
         limit: int | None = None,
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
@@ -59,6 +60,7 @@ class Pager(Generic[T]):
         self._query: Mapping[str, Any] | None = {**params, "limit": size}
         self._ids = ids  # fills the first path's `{name}` fields; next links are sent as given
         self._headers = headers  # sent with every page
+        self._paced = paced  # each page waits its turn in the client-wide rate budget
         self._timeout = timeout
         self._retry = retry
         self._buffer: deque[T] = deque()
@@ -95,7 +97,7 @@ class Pager(Generic[T]):
         return page
 
     async def _fetch(self, target: str) -> Page[T]:
-        response = await self._transport.request(
+        request = self._transport.request(
             "GET",
             target,
             ids=self._ids,
@@ -104,6 +106,11 @@ class Pager(Generic[T]):
             timeout=self._timeout,
             retry=self._retry,
         )
+        if self._paced:
+            with await self._transport.spend():
+                response = await request
+        else:
+            response = await request
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             # An array, a string or an object without `items` is a broken answer, never an
@@ -165,6 +172,10 @@ def relative_path(base_path: str, link: str) -> str:
         raise DecodeError(f"a link from the platform is not a URL ({exc}): {quoted}") from None
     if len(link) > MAX_LINK or not link.isprintable() or any(ch.isspace() for ch in link):
         raise DecodeError(f"a link from the platform is not a URL one can send: {quoted}")
+    # "." and ".." segments (percent-encoded or not) would be resolved by the server after the
+    # check below: /v2/../admin starts with /v2 and leaves the API root all the same.
+    if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+        raise DecodeError(f"a link from the platform has dot segments: {quoted}")
     if not parts.path.startswith(base_path):
         raise DecodeError(f"a link from the platform is outside the API root {base_path}: {quoted}")
     rest = parts.path[len(base_path) :] + (f"?{parts.query}" if parts.query else "")

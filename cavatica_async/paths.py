@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 _FORMATTER = string.Formatter()
@@ -63,10 +63,15 @@ def check_pair(value: object, what: str) -> tuple[str, str]:
 
 
 def check_texts(values: Sequence[str], what: str) -> list[str]:
-    """Filter values (names, tags, metadata): a sequence of non-empty strings of at most
+    """Filter values (names, tags, metadata): a non-empty list of non-empty strings of at most
     MAX_TEXT_LENGTH characters each; a lone string is refused, not split into letters."""
     if isinstance(values, str):
         raise TypeError(f"expected a sequence of {what}s, got one string {values!r}")
+    if not isinstance(values, Collection) or isinstance(values, (bytes, Mapping)):
+        raise TypeError(f"expected a list of {what}s, got {type(values).__name__}")
+    if not values:
+        # An empty filter would be dropped from the query and match everything.
+        raise ValueError(f"an empty list of {what}s matches nothing; give None for no filter")
     checked = []
     for value in values:
         if not isinstance(value, str) or not value:

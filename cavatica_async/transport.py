@@ -18,7 +18,7 @@ import httpx
 
 from cavatica_async._logging import logger, redact_headers, secrets
 from cavatica_async.body import check_status, read_body
-from cavatica_async.budget import RateBudget
+from cavatica_async.budget import RateBudget, Spending
 from cavatica_async.clock import Clock
 from cavatica_async.config import Config
 from cavatica_async.error_answers import api_error
@@ -91,6 +91,18 @@ class Transport:
     def budget(self) -> RateBudget:
         """The rate budget every client of the pool spends."""
         return self._pool.budget
+
+    async def spend(self, *, even: bool = False) -> Spending:
+        """Wait until the client-wide rate budget has room for one more request, then take it:
+        hold the ticket (`with`) around that request. Listings that may run to many pages use
+        it so that they never take more than the budget's share of a window; `even=True` also
+        spreads requests evenly over the window, as the watcher does
+        (docs/watcher.md#the-budget)."""
+        clock, budget = self._pool.clock, self._pool.budget
+        wait_for = budget.wait if even else budget.room_wait
+        while (wait := wait_for(clock.monotonic())) > 0:
+            await clock.sleep(wait)
+        return budget.take()
 
     @property
     def stats(self) -> ClientStats:

@@ -11,7 +11,7 @@ from collections import deque
 from typing import Any
 
 from cavatica_async.converter import structure
-from cavatica_async.errors import DecodeError
+from cavatica_async.errors import DecodeError, shown
 from cavatica_async.pages import PAGE_LIMIT, relative_path
 from cavatica_async.resources import VolumeObject, VolumePrefix
 from cavatica_async.retry import RetryPolicy
@@ -61,6 +61,7 @@ class VolumeListing:
         self._retry = retry
         self._ready: deque[VolumeObject | VolumePrefix] = deque()
         self._prefixes: deque[str] = deque([prefix])  # still to list
+        self._listed = prefix  # the prefix whose pages are being read
         self._seen = {prefix}
         self._next: str | None = None  # the current prefix's next page, if one was given
         self._followed: set[str] = set()
@@ -76,17 +77,18 @@ class VolumeListing:
         return self._ready.popleft()
 
     async def _fetch(self) -> None:
+        # Each page waits its turn in the client-wide rate budget (a recursive listing may run
+        # to many pages); the prefix is taken off the queue only once its page came.
         if self._next is not None:
             target = relative_path(self._transport.base_path, self._next)
-            response = await self._transport.request(
+            request = self._transport.request(
                 "GET", target, timeout=self._timeout, retry=self._retry
             )
         else:
-            prefix = self._prefixes.popleft()
             params: dict[str, Any] = {"limit": PAGE_LIMIT, "fields": "_all"}
-            if prefix:
-                params["prefix"] = prefix
-            response = await self._transport.request(
+            if self._prefixes[0]:
+                params["prefix"] = self._prefixes[0]
+            request = self._transport.request(
                 "GET",
                 self._path,
                 ids=self._ids,
@@ -94,6 +96,10 @@ class VolumeListing:
                 timeout=self._timeout,
                 retry=self._retry,
             )
+        with await self._transport.spend():
+            response = await request
+        if self._next is None:
+            self._listed = self._prefixes.popleft()
         what = f"GET {self._path.format(**self._ids)} answer"
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
@@ -103,6 +109,17 @@ class VolumeListing:
             raise DecodeError(f"{what}: 'prefixes' is not a list", permanent=True)
         objects = structure(body["items"], list[VolumeObject], what=f"{what} items")
         found = structure(prefixes, list[VolumePrefix], what=f"{what} prefixes")
+        # What a listing under a prefix holds starts with it; a deeper prefix is longer. Other
+        # entries would take the listing somewhere it was not asked to go (or round in a loop).
+        for key in [o.location for o in objects] + [p.prefix for p in found]:
+            if not key.startswith(self._listed):
+                raise DecodeError(
+                    f"{what}: {shown(key, 100)!r} is not under {shown(self._listed, 100)!r}",
+                    permanent=True,
+                )
+        for entry in found:
+            if entry.prefix == self._listed:
+                raise DecodeError(f"{what}: a prefix lists itself", permanent=True)
         self._ready.extend(objects)
         for entry in found:
             if self._recursive:

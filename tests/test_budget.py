@@ -241,3 +241,38 @@ def test_a_ticket_counts_its_request_done_exactly_once() -> None:
     other.done()
     other.done()
     assert budget.inflight == 0
+
+
+@pytest.mark.parametrize(
+    ("fraction", "remaining", "at_once"),
+    [(0.8, 1000, 800), (0.5, 1000, 500), (0.8, 100, 80), (1.0, 10, 10)],
+)
+def test_room_wait_takes_the_share_at_once_then_waits_for_the_reset(
+    fraction: float, remaining: int, at_once: int
+) -> None:
+    budget = synced(remaining=remaining, reset=300.0, fraction=fraction)
+    taken = 0
+    while budget.room_wait(10.0) == 0.0:
+        with budget.take():  # answered at once, its headers counting it in the window
+            taken += 1
+            budget.observe(1000, remaining - taken, 300.0, 10.0, counted=True)
+        assert taken <= remaining
+    assert taken == at_once
+    assert budget.room_wait(10.0) == pytest.approx(290.0)
+    # The even pace would have let one through where room_wait let them all.
+    assert synced(remaining=remaining, fraction=fraction).wait(10.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [("nothing known", 0.0), ("paused", 30.0), ("window over, one in flight", RECHECK)],
+)
+def test_room_wait_follows_pauses_and_probes(state: str, expected: float) -> None:
+    budget = RateBudget() if state == "nothing known" else synced()
+    if state == "paused":
+        budget.pause(40.0, 10.0)
+    if state == "window over, one in flight":
+        budget.sent()
+        assert budget.room_wait(301.0) == expected
+        return
+    assert budget.room_wait(10.0) == expected

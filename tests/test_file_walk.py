@@ -11,7 +11,7 @@ import respx
 
 from cavatica_async import DecodeError, NotFoundError
 
-from tests.helpers import FakeClock, make_client
+from tests.helpers import TOKEN, FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -110,7 +110,7 @@ async def test_no_more_listings_in_flight_than_asked(
         await anyio.sleep(0.01)
         in_flight[0] -= 1
         name = request.url.path.split("/")[-2]
-        return httpx.Response(200, json={"items": [item("c" * 24, f"{name}.vcf")], "links": []})
+        return httpx.Response(200, json={"items": [item("e" + name[1:], "x.vcf")], "links": []})
 
     router.route(method="GET", path__regex=r"/files/[0-9a-f]{24}/list").mock(
         side_effect=slow_listing
@@ -129,3 +129,65 @@ async def test_concurrency_must_be_a_whole_number(
             client.files.walk(project=PROJECT, concurrency=concurrency)
         with pytest.raises(ValueError, match="exactly one"):
             client.files.walk()
+
+
+async def test_a_file_listed_twice_is_refused(router: respx.MockRouter, clock: FakeClock) -> None:
+    twice = [item("a" * 24, "x.vcf"), item("a" * 24, "y.vcf")]
+    router.get("/files").mock(side_effect=tree({None: twice}))
+    with pytest.raises(DecodeError, match="listed twice"):
+        await walk(router, clock)
+
+
+async def test_a_folder_id_no_request_can_name_is_refused_without_echoing_it(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.get("/files").mock(side_effect=tree({None: [item(f"{TOKEN}/../x", "d", "folder")]}))
+    with pytest.raises(DecodeError, match="no request can name") as info:
+        await walk(router, clock)
+    assert TOKEN not in str(info.value)
+
+
+async def test_a_walk_resumes_after_a_cancelled_step(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    quick, slow = "a" * 24, "b" * 24
+    router.get("/files").mock(
+        side_effect=tree({None: [item(quick, "A", "folder"), item(slow, "B", "folder")]})
+    )
+    router.get(f"/files/{quick}/list").mock(
+        side_effect=tree({quick: [item("c" * 24, "a1"), item("d" * 24, "a2")]})
+    )
+    calls = []
+
+    async def slow_listing(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            await anyio.sleep(1)  # cancelled while in flight
+        return httpx.Response(200, json={"items": [item("e" * 24, "b1")], "links": []})
+
+    router.get(f"/files/{slow}/list").mock(side_effect=slow_listing)
+    async with make_client(router, clock) as client:
+        walking = client.files.walk(project=PROJECT)
+        seen = []
+        with anyio.move_on_after(0.2):
+            async for path, _ in walking:
+                seen.append(path)
+        assert seen == []  # the step with both folders was cancelled before anything came
+        seen += [path async for path, _ in walking]
+    assert sorted(seen) == ["A/a1", "A/a2", "B/b1"]
+    assert len(calls) == 2  # B's page, asked for again
+
+
+async def test_a_walk_that_could_not_take_a_page_stays_failed(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.get("/files").mock(
+        side_effect=tree({None: [item("a" * 24, "fine.vcf"), item("b" * 24, "..")]})
+    )
+    async with make_client(router, clock) as client:
+        walking = client.files.walk(project=PROJECT)
+        with pytest.raises(DecodeError):
+            await walking.__anext__()
+        # Not a quiet end as if the walk were complete: the same error again.
+        with pytest.raises(DecodeError):
+            await walking.__anext__()

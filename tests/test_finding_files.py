@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import anyio
 import pytest
 
 from cavatica_async import CavaticaClient, File, VolumeObject, VolumePrefix
@@ -101,7 +102,7 @@ async def test_walk_of_a_folder_gives_paths_from_it(sim: Simulator) -> None:
     folder = sim.world.named(BIG, None, "dir_0000")
     assert folder is not None
     async with client_of(sim) as client:
-        walked = {path: f.id async for path, f in client.files.walk(folder=folder.id)}
+        walked = {path: f.id async for path, f in client.files.walk(parent=folder.id)}
     assert walked == sim.world.paths(BIG, folder.id)
 
 
@@ -160,3 +161,25 @@ async def test_volume_objects_under_a_prefix(sim: Simulator) -> None:
     ]
     assert sorted(everything) == sorted(k for k in objects if k.startswith("runs/run_1/"))
     assert volume.access_mode == "RO"
+
+
+async def test_a_walk_keeps_inside_the_rate_budget() -> None:
+    # A window of 40 requests a second (time compressed 300x): the walk's 60-odd pages need two
+    # or three windows, and the budget spreads them so that no answer is a 429.
+    sim = Simulator(
+        token=canary.CANARY,
+        seed=5,
+        files_per_project=10,
+        speed=300,
+        rate_limit=40,
+        reset_in_ms=True,
+    )
+    sim.world.grow_project(BIG, "Big", 0.0, files=3_000, folders=59)
+    async with client_of(sim) as client:
+        with anyio.fail_after(60):
+            walked = {path async for path, _ in client.files.walk(project=BIG)}
+        stats = client.stats
+    assert len(walked) == 3_000
+    assert stats.requests == pages_needed(sim, BIG) > 40
+    assert stats.rate_limited == 0
+    assert not [key for key in sim.request_counts() if key[2] == 429]

@@ -176,3 +176,23 @@ async def test_exhausted_says_whether_a_page_is_left(
         assert await pager.next_page() is None
         assert client.async_jobs.list(limit=0).exhausted
     assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        f"{BASE_URL}/../admin/x",
+        f"{BASE_URL}/async/%2e%2e/%2E%2E/admin",
+        "/v2/./async/files?offset=100",
+    ],
+)
+async def test_a_link_with_dot_segments_is_refused(
+    router: respx.MockRouter, clock: FakeClock, link: str
+) -> None:
+    first = page(0, 1, last=True)
+    first["links"] = [{"href": link, "rel": "next", "method": "GET"}]
+    route = router.get("/async/files").respond(200, json=first)
+    async with make_client(router, clock) as client:
+        with pytest.raises(DecodeError, match="dot segments"):
+            [job async for job in client.async_jobs.list()]
+    assert route.call_count == 1

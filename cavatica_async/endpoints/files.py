@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from cavatica_async.bulk import bulk_post
 from cavatica_async.converter import structure_about
-from cavatica_async.file_walk import FileWalk, check_name, is_folder
+from cavatica_async.file_walk import FileWalk, answered_id, check_name, is_folder
 from cavatica_async.models import BulkItem, File
-from cavatica_async.pages import Pager
+from cavatica_async.pages import MAX_LINK, Pager
 from cavatica_async.paths import check_id, check_pair, check_texts
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.timeout import Timeout
@@ -27,6 +28,8 @@ ALL_FIELDS = "_all"
 ADVANCE_ACCESS = {"X-SBG-Advance-Access": "advance"}
 FIRST_TOKEN = "init"  # noqa: S105 (a page cursor, not a credential)
 DEFAULT_WALK_CONCURRENCY = 4
+# What the filters may take of a URL, leaving room for the API root, the path and paging.
+MAX_QUERY = MAX_LINK - 1000
 
 
 class Files:
@@ -112,6 +115,14 @@ class Files:
                 params[f"metadata.{field}"] = value
         if origin_task is not None:
             params["origin.task"] = check_id(origin_task, "origin task id")
+        query = len(urlencode(params, doseq=True))
+        if query > MAX_QUERY:
+            # Next links repeat the query, and URLs past MAX_LINK are not sent
+            # (docs/platform.md#lists-and-pages): list in smaller batches of names instead.
+            raise ValueError(
+                f"files.list: the filters make a query of {query:,} characters, over "
+                f"{MAX_QUERY:,}; ask for fewer names or tags at a time"
+            )
         return self._pager(
             "/files/scroll" if scroll else "/files", {}, params, scroll, limit, timeout, retry
         )
@@ -136,7 +147,7 @@ class Files:
         self,
         *,
         project: str | None = None,
-        folder: str | None = None,
+        parent: str | None = None,
         recursive: bool = True,
         folders: bool = False,
         concurrency: int = DEFAULT_WALK_CONCURRENCY,
@@ -144,19 +155,24 @@ class Files:
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> FileWalk:
-        """Every file under a project or folder as `(path, File)`, the path relative to it
-        (`"sub/name.vcf"`); folders are descended breadth-first, at most `concurrency` listings
-        in flight, every page inside the client's rate budget. `folders=True` yields the
-        folders too.
+        """Every file under a project's root or a folder (`parent`) as `(path, File)`, the path
+        relative to it (`"sub/name.vcf"`).
+
+        Folders are descended breadth-first (only the first level with `recursive=False`), at
+        most `concurrency` listings in flight, every page inside the client's rate budget.
+        `folders=True` yields the folders too. An answer that would mislead the walk (an item
+        without a type or a name, a name with a slash, an item listed twice) ends it with a
+        `DecodeError`; an unknown project or folder is a `NotFoundError`. Cancelled or failed
+        while fetching, the walk can be iterated again and resumes where it was.
         """
-        if (project is None) == (folder is None):
-            raise ValueError("files.walk: give exactly one of project or folder")
+        if (project is None) == (parent is None):
+            raise ValueError("files.walk: give exactly one of project or parent")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         if project is not None:
             check_pair(project, "project id")
         else:
-            check_id(folder, "folder id")
+            check_id(parent, "parent folder id")
 
         def listing(folder_id: str | None) -> Pager[File]:
             if folder_id is None:
@@ -164,7 +180,7 @@ class Files:
             return self.list_folder(folder_id, scroll=scroll, timeout=timeout, retry=retry)
 
         return FileWalk(
-            listing, folder, recursive=recursive, folders=folders, concurrency=concurrency
+            listing, parent, recursive=recursive, folders=folders, concurrency=concurrency
         )
 
     async def find(
@@ -175,7 +191,8 @@ class Files:
         timeout: float | Timeout | None = None,
         retry: RetryPolicy | None = None,
     ) -> File | None:
-        """The file or folder at `path` (`"folder/sub/name.vcf"`) in a project, or None.
+        """The file or folder at `path` (`"folder/sub/name.vcf"`) in a project, or None if a
+        part of the path is missing (an unknown project is a `NotFoundError`).
 
         One listing per path segment, each filtered by the segment's name.
         """
@@ -192,14 +209,14 @@ class Files:
             elif found is None or not is_folder(found):
                 return None
             else:
-                pager = self.list(parent=found.id, names=[segment], timeout=timeout, retry=retry)
-            found = None
-            async for item in pager:
-                # The filter matches exactly; the name is checked again all the same, so an
-                # answer that ignored the filter cannot resolve a path to the wrong file.
-                if item.name == segment:
-                    found = item
-                    break
+                parent = answered_id(found, "folder")
+                pager = self.list(parent=parent, names=[segment], timeout=timeout, retry=retry)
+            # Names are unique in a folder, so the exact filter's first page holds the match
+            # if there is one: an answer that ignores the filter is not read page after page.
+            page = await pager.next_page()
+            # The name is checked again, so such an answer cannot resolve a path to the wrong
+            # file either.
+            found = next((i for i in page.items if i.name == segment), None) if page else None
             if found is None:
                 return None
         return found
@@ -223,6 +240,7 @@ class Files:
             params,
             ids=ids,
             headers=ADVANCE_ACCESS if scroll else None,
+            paced=True,
             limit=limit,
             timeout=timeout,
             retry=retry,

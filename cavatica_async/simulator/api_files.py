@@ -78,7 +78,7 @@ def _filtered(request: Request, listed: Sequence[SimFile]) -> Sequence[SimFile]:
         for f in listed
         if (not names or f.name in names)
         and (not tags or tags.intersection(f.tags))
-        and all(str(f.metadata.get(k)) == v for k, v in metadata.items())
+        and all(k in f.metadata and str(f.metadata[k]) == v for k, v in metadata.items())
         and (task is None or f.origin_task == task)
     ]
 
@@ -182,12 +182,17 @@ async def _volume_list(sim: Simulator, request: Request) -> Response:
         "limit": limit,
         "truncated": more,
         "items": [
-            {"href": f"{base}?prefix={key}", "location": key, "volume": volume_id, "type": "s3"}
+            {
+                "href": f"{base}?{urlencode({'prefix': key})}",
+                "location": key,
+                "volume": volume_id,
+                "type": "s3",
+            }
             for key, is_prefix in page
             if not is_prefix
         ],
         "prefixes": [
-            {"href": f"{base}?prefix={key}", "prefix": key, "volume": volume_id}
+            {"href": f"{base}?{urlencode({'prefix': key})}", "prefix": key, "volume": volume_id}
             for key, is_prefix in page
             if is_prefix
         ],

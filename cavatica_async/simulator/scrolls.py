@@ -20,6 +20,7 @@ from cavatica_async.simulator.http import HttpError, api_root
 
 # The token the first call of a listing sends (sevenbridges-python's `cont_token='init'`).
 FIRST = "init"
+MAX_CURSORS = 10_000
 
 
 def page_limit(request: Request) -> int:
@@ -67,6 +68,9 @@ class Scrolls:
             return cursor.following  # the same page asked again gives the same next token
         fresh = f"{self._rng.getrandbits(128):032x}"
         self._cursors[fresh] = _Cursor(key, at, token)
+        if len(self._cursors) > MAX_CURSORS:
+            # Listings abandoned part way leave their last token behind: the oldest expire.
+            del self._cursors[next(iter(self._cursors))]
         if cursor is not None:
             cursor.following = fresh
         return fresh

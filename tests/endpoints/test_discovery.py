@@ -137,7 +137,7 @@ async def test_list_objects_recursive_descends_prefixes(
     def answer(request: httpx.Request) -> httpx.Response:
         tree = {
             "": (["top"], ["a/", "b/"]),
-            "a/": (["a/1"], ["a/x/", "b/"]),  # b/ again: shown twice, listed once
+            "a/": (["a/1"], ["a/x/", "a/x/"]),  # a/x/ twice: listed once
             "a/x/": (["a/x/2"], []),
             "b/": (["b/3"], []),
         }
@@ -164,6 +164,9 @@ async def test_list_objects_recursive_descends_prefixes(
         {"items": "no"},
         {"items": [], "prefixes": "no"},
         {"items": [{"volume": "v"}]},  # an object without its location
+        {"items": [{"location": "elsewhere/x"}]},  # not under the prefix asked for
+        {"items": [], "prefixes": [{"prefix": "other/"}]},
+        {"items": [], "prefixes": [{"prefix": "reads/"}]},  # the prefix listing itself
     ],
 )
 async def test_list_objects_bad_pages_are_decode_errors(
@@ -172,7 +175,7 @@ async def test_list_objects_bad_pages_are_decode_errors(
     router.get(LISTING).respond(200, json=body)
     async with make_client(router, clock) as client:
         with pytest.raises(DecodeError):
-            [e async for e in client.volumes.list_objects("rfranklin/input")]
+            [e async for e in client.volumes.list_objects("rfranklin/input", prefix="reads/")]
 
 
 async def test_list_objects_stops_on_a_link_seen_before(

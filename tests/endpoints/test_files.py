@@ -230,3 +230,44 @@ async def test_find_refuses_paths_that_name_nothing(
         with pytest.raises(ValueError, match="segment of path"):
             await client.files.find("rfranklin/p", path)
     assert not router.calls
+
+
+async def test_find_reads_one_page_per_segment(router: respx.MockRouter, clock: FakeClock) -> None:
+    # An answer that ignores the name filter and pages on and on is not followed.
+    endless = f"{BASE_URL}/files?project=rfranklin%2Fp&offset=100"
+    route = router.get("/files").respond(200, json=page([file_body(FILE_ID, "other.vcf")], endless))
+    async with make_client(router, clock) as client:
+        assert await client.files.find("rfranklin/p", "a.vcf") is None
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"names": []}, ValueError, "matches nothing"),
+        ({"tags": []}, ValueError, "matches nothing"),
+        ({"tags": 5}, TypeError, "list of tags"),
+        ({"names": {"a": "b"}}, TypeError, "list of file names"),
+    ],
+)
+async def test_filters_that_would_be_dropped_or_split_are_refused(
+    router: respx.MockRouter,
+    clock: FakeClock,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    match: str,
+) -> None:
+    async with make_client(router, clock) as client:
+        with pytest.raises(error, match=match):
+            client.files.list(project="rfranklin/p", **kwargs)
+
+
+async def test_too_many_names_for_one_url_are_refused_before_sending(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    names = [f"sample_{n:05d}.vcf.gz" for n in range(240)]
+    async with make_client(router, clock) as client:
+        with pytest.raises(ValueError, match="fewer names"):
+            client.files.list(project="rfranklin/p", names=names)
+        client.files.list(project="rfranklin/p", names=names[:100])  # fits
+    assert not router.calls
