@@ -130,6 +130,7 @@ class FileWalk:
             raise errors[0]  # the first failure as itself, not an exception group
 
     def _take(self, prefix: str, page: Page[File]) -> None:
+        new = 0
         for item in page.items:
             if item.name is None:
                 raise DecodeError(f"a listing item ({shown(item.id, 100)!r}) has no name")
@@ -142,12 +143,16 @@ class FileWalk:
                 path = prefix + check_name(item.name, "name in a listing")
             except (TypeError, ValueError) as exc:
                 raise DecodeError(str(exc)) from None
-            # Every file and folder is listed once, in its own folder; one seen again is an
-            # answer gone wrong (a loop, a page served twice), not a second file.
+            # Every file and folder is listed once, in its own folder. Offset pages of a folder
+            # that changes while it is listed may show an item again (the items after a new one
+            # move one place on): it is yielded once. A folder met again is a cycle.
             item_id = answered_id(item, "file")
             if item_id in self._seen:
-                raise DecodeError(f"{shown(item_id, 100)!r} was listed twice")
+                if is_folder(item):
+                    raise DecodeError(f"folder {shown(item_id, 100)!r} was listed twice")
+                continue
             self._seen.add(item_id)
+            new += 1
             if not is_folder(item):
                 self._ready.append((path, item))
                 continue
@@ -155,6 +160,10 @@ class FileWalk:
                 self._ready.append((path, item))
             if self._recursive:
                 self._waiting.append((path + "/", item_id))
+        if page.items and not new:
+            # A whole page of what was already listed: an answer going round (a next link that
+            # never ends), not a folder that changed; reading on would never stop.
+            raise DecodeError("a listing page held only items already listed (a loop)")
 
 
 def answered_id(item: File, what: str) -> str:

@@ -11,7 +11,7 @@ import respx
 
 from cavatica_async import DecodeError, NotFoundError
 
-from tests.helpers import TOKEN, FakeClock, make_client
+from tests.helpers import BASE_URL, TOKEN, FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -131,11 +131,45 @@ async def test_concurrency_must_be_a_whole_number(
             client.files.walk()
 
 
-async def test_a_file_listed_twice_is_refused(router: respx.MockRouter, clock: FakeClock) -> None:
-    twice = [item("a" * 24, "x.vcf"), item("a" * 24, "y.vcf")]
-    router.get("/files").mock(side_effect=tree({None: twice}))
-    with pytest.raises(DecodeError, match="listed twice"):
+async def test_a_file_shown_again_by_a_shifting_folder_is_yielded_once(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    # A file added while the folder is listed moves the rest one place on: the next offset
+    # page starts with the last item of the page before.
+    first = [item(f"{n:024x}", f"f{n}") for n in range(100)]
+    second = [first[-1], item("e" * 24, "f100")]
+    route = router.get("/files")
+    route.side_effect = [
+        httpx.Response(
+            200,
+            json={
+                "items": first,
+                "links": [{"href": f"{BASE_URL}/files?offset=100", "rel": "next"}],
+            },
+        ),
+        httpx.Response(200, json={"items": second, "links": []}),
+    ]
+    paths = await walk(router, clock)
+    assert paths == [f"f{n}" for n in range(101)]
+
+
+async def test_a_page_of_nothing_new_ends_an_endless_listing(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    calls = []
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        link = f"{BASE_URL}/files?offset={len(calls) * 100}"  # a new link every time
+        return httpx.Response(
+            200,
+            json={"items": [item("a" * 24, "same.vcf")], "links": [{"href": link, "rel": "next"}]},
+        )
+
+    router.get("/files").mock(side_effect=endless)
+    with pytest.raises(DecodeError, match="only items already listed"):
         await walk(router, clock)
+    assert len(calls) == 2
 
 
 async def test_a_folder_id_no_request_can_name_is_refused_without_echoing_it(
