@@ -162,8 +162,9 @@ class Files:
         most `concurrency` listings in flight, every page inside the client's rate budget.
         `folders=True` yields the folders too. An answer that would mislead the walk (an item
         without a type or a name, a name with a slash, a folder listed twice, a page of only
-        items already listed) ends it with a `DecodeError`; an unknown project or folder is a `NotFoundError`. Cancelled or failed
-        while fetching, the walk can be iterated again and resumes where it was.
+        items already listed) ends it with a `DecodeError`; an unknown project or folder is a
+        `NotFoundError`. Cancelled or failed while fetching, the walk can be iterated again and
+        resumes where it was.
         """
         if (project is None) == (parent is None):
             raise ValueError("files.walk: give exactly one of project or parent")
