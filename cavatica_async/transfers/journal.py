@@ -1,0 +1,291 @@
+"""The transfer journal: every item's request, state and job in one SQLite file.
+
+What a run has started must survive the process: the intent to start an item is committed
+before the start call is sent, and the job id as soon as the answer arrives, so that after a
+crash nothing the platform may have accepted is sent again unreconciled.
+
+One connection, used from one worker thread at a time (anyio's `to_thread` with a limiter of
+one): sqlite3 blocks, and an event loop must not. aiosqlite does the same with a thread of its
+own, but it is built on asyncio's futures and does not run under trio.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+import attrs
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+# The schema, version 1: plain tables a user may read with the sqlite3 shell. A change to it
+# is a new version, and a journal of another version is refused rather than misread.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,              -- export, import, drs_import, copy, move, delete
+    source TEXT NOT NULL,            -- what the item moves: a file id, a location, a DRS URI
+    request TEXT NOT NULL,           -- the JSON item the start call sends
+    state TEXT NOT NULL,             -- planned, starting, started, done, refused, unsure
+    job_id TEXT,                     -- the platform's job, once its start was answered
+    job_state TEXT,                  -- the job's final state (COMPLETED, FAILED, ...)
+    error TEXT,                      -- the platform's error object, as JSON
+    attempts INTEGER NOT NULL DEFAULT 0,
+    planned_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    UNIQUE (kind, source)
+);
+CREATE INDEX IF NOT EXISTS items_by_state ON items (state);
+CREATE INDEX IF NOT EXISTS items_by_job ON items (kind, job_id);
+"""
+
+
+class ItemState(str, enum.Enum):
+    """Where an item of a transfer stands."""
+
+    PLANNED = "planned"  # nothing sent yet
+    STARTING = "starting"  # a start call may have gone out: reconcile before anything else
+    STARTED = "started"  # the platform gave it a job
+    DONE = "done"  # its job ended (COMPLETED or FAILED, in job_state)
+    REFUSED = "refused"  # the start call refused it (error); nothing was started
+    UNSURE = "unsure"  # reconciliation could not tell whether it started
+
+
+@attrs.frozen
+class JournalItem:
+    """One item as the journal holds it."""
+
+    id: int
+    kind: str
+    source: str
+    request: dict[str, Any]
+    state: ItemState
+    job_id: str | None
+    job_state: str | None
+    error: dict[str, Any] | None
+    attempts: int
+
+
+class JournalError(Exception):
+    """The journal file cannot be used (another schema version, not a journal)."""
+
+
+class Journal:
+    """A transfer's items in SQLite (WAL); open with `await Journal.open(path)`."""
+
+    def __init__(self, connection: sqlite3.Connection, clock: Callable[[], float]) -> None:
+        self._connection = connection
+        self._clock = clock
+        self._limiter = anyio.CapacityLimiter(1)
+
+    @classmethod
+    async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Journal:
+        """Open (or create) the journal at `path`; `JournalError` if it is of another version."""
+
+        def connect() -> sqlite3.Connection:
+            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                # FULL: a commit is on disk before the start call it announces is sent.
+                connection.execute("PRAGMA synchronous=FULL")
+                connection.executescript(_SCHEMA)
+                row = connection.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'"
+                ).fetchone()
+                if row is None:
+                    connection.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    )
+                elif row[0] != str(SCHEMA_VERSION):
+                    raise JournalError(
+                        f"{path} is a journal of schema version {row[0]}, this library writes "
+                        f"version {SCHEMA_VERSION}"
+                    )
+            except sqlite3.DatabaseError as exc:
+                connection.close()
+                raise JournalError(f"{path} is not a transfer journal: {exc}") from None
+            except JournalError:
+                connection.close()
+                raise
+            return connection
+
+        return cls(await anyio.to_thread.run_sync(connect), clock)
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        # One statement group at a time, in a worker thread; a cancelled caller still lets a
+        # transaction that began finish (the thread cannot be stopped), so nothing half-written
+        # is left behind.
+        return await anyio.to_thread.run_sync(work, self._connection, limiter=self._limiter)
+
+    async def aclose(self) -> None:
+        """Close the database."""
+        await self._run(lambda connection: connection.close())
+
+    async def __aenter__(self) -> Journal:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def plan(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Add (source, request) items of one kind as planned; those already planned are kept
+        as they are. Returns how many were new."""
+        now = self._clock()
+        rows = [(kind, source, json.dumps(request), now) for source, request in items]
+
+        def insert(connection: sqlite3.Connection) -> int:
+            with _transaction(connection):
+                before = connection.total_changes
+                connection.executemany(
+                    "INSERT OR IGNORE INTO items (kind, source, request, state, planned_at) "
+                    "VALUES (?, ?, ?, 'planned', ?)",
+                    rows,
+                )
+                return connection.total_changes - before
+
+        return await self._run(insert)
+
+    async def mark_starting(self, ids: Sequence[int]) -> None:
+        """Commit the intent to start these items: after a crash they are reconciled first."""
+        now = self._clock()
+        await self._update(
+            "UPDATE items SET state = 'starting', attempts = attempts + 1, started_at = ? "
+            "WHERE id = ? AND state IN ('planned', 'starting')",
+            [(now, item_id) for item_id in ids],
+        )
+
+    async def mark_started(self, started: Sequence[tuple[int, str]]) -> None:
+        """Record the job each item's start was given: (item id, job id)."""
+        await self._update(
+            "UPDATE items SET state = 'started', job_id = ? WHERE id = ?",
+            [(job_id, item_id) for item_id, job_id in started],
+        )
+
+    async def mark_refused(self, refused: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Record items the start call refused, with the platform's error."""
+        now = self._clock()
+        await self._update(
+            "UPDATE items SET state = 'refused', error = ?, finished_at = ? WHERE id = ?",
+            [(json.dumps(error), now, item_id) for item_id, error in refused],
+        )
+
+    async def mark_planned(self, ids: Sequence[int]) -> None:
+        """Put items back to planned: reconciliation found that their start never took."""
+        await self._update(
+            "UPDATE items SET state = 'planned' WHERE id = ? AND state = 'starting'",
+            [(item_id,) for item_id in ids],
+        )
+
+    async def mark_unsure(self, unsure: Sequence[tuple[int, str]]) -> None:
+        """Record items reconciliation could not decide, with why."""
+        await self._update(
+            "UPDATE items SET state = 'unsure', error = ? WHERE id = ?",
+            [(json.dumps({"message": why}), item_id) for item_id, why in unsure],
+        )
+
+    async def mark_done(
+        self, kind: str, job_id: str, job_state: str, error: dict[str, Any] | None = None
+    ) -> int:
+        """Record a job's final state on the items it carries; returns how many."""
+        now = self._clock()
+
+        def update(connection: sqlite3.Connection) -> int:
+            with _transaction(connection):
+                cursor = connection.execute(
+                    "UPDATE items SET state = 'done', job_state = ?, error = ?, finished_at = ? "
+                    "WHERE kind = ? AND job_id = ? AND state = 'started'",
+                    (job_state, None if error is None else json.dumps(error), now, kind, job_id),
+                )
+                return cursor.rowcount
+
+        return await self._run(update)
+
+    async def items(
+        self, state: ItemState | None = None, *, kind: str | None = None, limit: int = -1
+    ) -> list[JournalItem]:
+        """Items in `state` (all if None), of `kind` (all if None), oldest first."""
+        wanted = None if state is None else ItemState(state).value
+        query = (
+            "SELECT id, kind, source, request, state, job_id, job_state, error, attempts "
+            "FROM items WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
+            "ORDER BY id LIMIT ?3"
+        )
+
+        def select(connection: sqlite3.Connection) -> list[JournalItem]:
+            return [_item(row) for row in connection.execute(query, (wanted, kind, limit))]
+
+        return await self._run(select)
+
+    async def counts(self) -> dict[ItemState, int]:
+        """How many items are in each state."""
+
+        def count(connection: sqlite3.Connection) -> dict[ItemState, int]:
+            rows = connection.execute("SELECT state, COUNT(*) FROM items GROUP BY state")
+            found = {ItemState(state): number for state, number in rows}
+            return {state: found.get(state, 0) for state in ItemState}
+
+        return await self._run(count)
+
+    async def save_meta(self, key: str, value: str) -> None:
+        """Keep one named value (the watcher's snapshot, the run's options)."""
+        await self._update("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, value)])
+
+    async def meta(self, key: str) -> str | None:
+        """A value kept with `save_meta`, or None."""
+
+        def select(connection: sqlite3.Connection) -> str | None:
+            row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(select)
+
+    async def integrity_check(self) -> str:
+        """SQLite's own check of the file: 'ok' when sound."""
+        return await self._run(
+            lambda connection: str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+        )
+
+    async def _update(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        def update(connection: sqlite3.Connection) -> None:
+            with _transaction(connection):
+                connection.executemany(statement, rows)
+
+        await self._run(update)
+
+
+class _transaction:  # noqa: N801 (used as a statement: `with _transaction(c):`)
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on an error: one durable step."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> None:
+        self._connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self._connection.execute("ROLLBACK" if kind is not None else "COMMIT")
+
+
+def _item(row: tuple[Any, ...]) -> JournalItem:
+    item_id, kind, source, request, state, job_id, job_state, error, attempts = row
+    return JournalItem(
+        id=item_id,
+        kind=kind,
+        source=source,
+        request=json.loads(request),
+        state=ItemState(state),
+        job_id=job_id,
+        job_state=job_state,
+        error=None if error is None else json.loads(error),
+        attempts=attempts,
+    )

@@ -1,0 +1,172 @@
+"""Reading a transfer's items from a manifest file: CSV, TSV or JSON Lines, one item a row.
+
+Columns by kind (names as in the API's items; `project` or `parent` names the destination):
+
+| kind | required | optional |
+|---|---|---|
+| export | file, volume, location | overwrite |
+| import | volume, location, project or parent | name, overwrite, autorename |
+| drs_import | drs_uri, project or parent | name |
+| copy, move | file, project or parent | name |
+| delete | file | |
+
+Every row is checked before anything runs; each problem names its line. A column the kind does
+not know is a problem too (a typo would otherwise be dropped without a word), and so is an item
+a manifest lists twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import attrs
+
+from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async.paths import check_id
+
+Request: TypeAlias = ExportRequest | ImportRequest | DrsImportItem | CopyItem | str
+
+KINDS = ("export", "import", "drs_import", "copy", "move", "delete")
+_COLUMNS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "export": (frozenset({"file", "volume", "location"}), frozenset({"overwrite"})),
+    "import": (
+        frozenset({"volume", "location"}),
+        frozenset({"project", "parent", "name", "overwrite", "autorename"}),
+    ),
+    "drs_import": (frozenset({"drs_uri"}), frozenset({"project", "parent", "name"})),
+    "copy": (frozenset({"file"}), frozenset({"project", "parent", "name"})),
+    "move": (frozenset({"file"}), frozenset({"project", "parent", "name"})),
+    "delete": (frozenset({"file"}), frozenset()),
+}
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+MAX_LINE = 65_536  # characters: a longer row is not a manifest's
+
+
+@attrs.frozen
+class ManifestProblem:
+    """One row that cannot be an item, and why."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@attrs.frozen
+class Manifest:
+    """The items of a manifest, in order, with their lines, and every problem found."""
+
+    kind: str
+    items: tuple[tuple[int, Request], ...]
+    problems: tuple[ManifestProblem, ...]
+
+
+def source_of(kind: str, request: Request) -> str:
+    """What an item moves, the key a transfer knows it by: a file id, `volume:location`, a URI."""
+    if isinstance(request, str):
+        return request
+    if isinstance(request, ImportRequest):
+        return f"{request.volume}:{request.location}"
+    if isinstance(request, DrsImportItem):
+        return request.drs_uri
+    return request.file
+
+
+def read_manifest(path: str | Path, kind: str) -> Manifest:
+    """Every row of `path` as an item of `kind` (`.csv`, `.tsv`, `.jsonl` or `.ndjson`)."""
+    if kind not in _COLUMNS:
+        raise ValueError(f"unknown transfer kind {kind!r}; one of {', '.join(KINDS)}")
+    path = Path(path)
+    items: list[tuple[int, Request]] = []
+    problems: list[ManifestProblem] = []
+    first_line: dict[str, int] = {}
+    for line, row in _rows(path):
+        if isinstance(row, str):
+            problems.append(ManifestProblem(line, row))
+            continue
+        try:
+            request = _item(kind, row)
+        except (TypeError, ValueError) as exc:
+            problems.append(ManifestProblem(line, str(exc)))
+            continue
+        source = source_of(kind, request)
+        if source in first_line:
+            problems.append(
+                ManifestProblem(
+                    line, f"{source!r} is listed twice (first on line {first_line[source]})"
+                )
+            )
+            continue
+        first_line[source] = line
+        items.append((line, request))
+    return Manifest(kind, tuple(items), tuple(problems))
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line, row) for each item row; a row that cannot be read is its problem's text."""
+    suffix = path.suffix.lower()
+    with path.open(newline="", encoding="utf-8", errors="strict") as handle:
+        if suffix in (".jsonl", ".ndjson"):
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                if len(text) > MAX_LINE:
+                    yield line, f"over {MAX_LINE:,} characters"
+                    continue
+                try:
+                    row = json.loads(text)
+                except ValueError as exc:
+                    yield line, f"not JSON: {exc}"
+                    continue
+                yield line, row if isinstance(row, dict) else "not a JSON object"
+            return
+        if suffix not in (".csv", ".tsv"):
+            raise ValueError(f"{path}: a manifest is .csv, .tsv, .jsonl or .ndjson")
+        reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                yield line, "more fields than the header names"
+            elif any(value is None for value in row.values()):
+                yield line, "fewer fields than the header names"
+            else:
+                yield line, {k.strip(): v.strip() for k, v in row.items() if v.strip() != ""}
+
+
+def _item(kind: str, row: Mapping[str, Any]) -> Request:
+    required, optional = _COLUMNS[kind]
+    unknown = set(row) - required - optional
+    if unknown:
+        raise ValueError(f"columns a {kind} item does not take: {', '.join(sorted(unknown))}")
+    missing = required - set(row)
+    if missing:
+        raise ValueError(f"missing {', '.join(sorted(missing))}")
+    values = dict(row)
+    for flag in ("overwrite", "autorename"):
+        if flag in values:
+            values[flag] = _flag(values[flag], flag)
+    for key, value in values.items():
+        if not isinstance(value, (str, bool)):
+            raise ValueError(f"{key} must be text, got {type(value).__name__}")
+    if kind == "export":
+        return ExportRequest(**values)
+    if kind == "import":
+        return ImportRequest(**values)
+    if kind == "drs_import":
+        return DrsImportItem(**values)
+    if kind == "delete":
+        return check_id(values["file"], "file id")
+    return CopyItem(**values)
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{name} must be true or false, got {str(value)[:40]!r}")

@@ -1,0 +1,130 @@
+"""The transfer journal: states, durability across a killed process, versions, integrity."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import textwrap
+from pathlib import Path
+
+import anyio
+import pytest
+
+from cavatica_async.transfers import SCHEMA_VERSION, ItemState, Journal
+from cavatica_async.transfers.journal import JournalError
+
+pytestmark = pytest.mark.anyio
+
+
+def export(file_id: str) -> tuple[str, dict[str, object]]:
+    """A planned export item: (source, request)."""
+    return file_id, {
+        "source": {"file": file_id},
+        "destination": {"volume": "o/v", "location": file_id},
+    }
+
+
+async def test_an_item_walks_its_states(tmp_path: Path) -> None:
+    async with await Journal.open(tmp_path / "j.db") as journal:
+        assert await journal.plan("export", [export("f1"), export("f2"), export("f3")]) == 3
+        assert await journal.plan("export", [export("f1")]) == 0  # planned once only
+        first, second, third = await journal.items(ItemState.PLANNED)
+        await journal.mark_starting([first.id, second.id, third.id])
+        await journal.mark_started([(first.id, "job-1"), (second.id, "job-2")])
+        await journal.mark_refused([(third.id, {"status": 400, "code": 9101})])
+        assert await journal.mark_done("export", "job-1", "COMPLETED") == 1
+        assert await journal.mark_done("export", "job-1", "COMPLETED") == 0  # once
+        assert await journal.mark_done("export", "job-2", "FAILED", {"code": 9006}) == 1
+        items = {item.source: item for item in await journal.items()}
+        counts = await journal.counts()
+    assert (items["f1"].state, items["f1"].job_id, items["f1"].job_state) == (
+        ItemState.DONE,
+        "job-1",
+        "COMPLETED",
+    )
+    assert items["f2"].error == {"code": 9006}
+    assert (items["f3"].state, items["f3"].error) == (
+        ItemState.REFUSED,
+        {"status": 400, "code": 9101},
+    )
+    assert items["f1"].attempts == 1
+    assert counts[ItemState.DONE] == 2
+    assert counts[ItemState.REFUSED] == 1
+    assert counts[ItemState.PLANNED] == 0
+
+
+async def test_starting_items_can_go_back_or_stay_unsure(tmp_path: Path) -> None:
+    async with await Journal.open(tmp_path / "j.db") as journal:
+        await journal.plan("copy", [export("a"), export("b")])
+        a, b = await journal.items()
+        await journal.mark_starting([a.id, b.id])
+        await journal.mark_planned([a.id])
+        await journal.mark_unsure([(b.id, "no job and no effect seen, but the list is partial")])
+        states = {item.source: item.state for item in await journal.items()}
+        by_kind = await journal.items(kind="export")
+    assert states == {"a": ItemState.PLANNED, "b": ItemState.UNSURE}
+    assert by_kind == []
+
+
+async def test_what_was_committed_survives_a_killed_process(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    # A process plans 1,000 items, commits the intent to start half of them, then dies without
+    # closing anything (os._exit: no cleanup at all), in the middle of its next write loop.
+    script = textwrap.dedent(
+        f"""
+        import os, anyio
+        from cavatica_async.transfers import Journal
+
+        async def main():
+            journal = await Journal.open({str(path)!r})
+            await journal.plan("export", [(f"f{{n}}", {{"n": n}}) for n in range(1000)])
+            items = await journal.items()
+            await journal.mark_starting([i.id for i in items[:500]])
+            print("committed", flush=True)
+            for item in items[500:]:
+                await journal.mark_starting([item.id])
+                if item.id == 700:
+                    os._exit(9)
+
+        anyio.run(main)
+        """
+    )
+    done = await anyio.run_process([sys.executable, "-c", script], check=False)
+    assert done.returncode == 9
+    assert b"committed" in done.stdout
+    async with await Journal.open(path) as journal:
+        counts = await journal.counts()
+        check = await journal.integrity_check()
+    assert check == "ok"
+    assert counts[ItemState.STARTING] + counts[ItemState.PLANNED] == 1000
+    assert counts[ItemState.STARTING] >= 500
+
+
+async def test_another_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    async with await Journal.open(path):
+        pass
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(JournalError, match="schema version 99"):
+        await Journal.open(path)
+    assert SCHEMA_VERSION == 1
+
+
+async def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(JournalError, match="not a transfer journal"):
+        await Journal.open(path)
+
+
+async def test_the_shell_can_read_it(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    async with await Journal.open(path) as journal:
+        await journal.plan("delete", [export("x")])
+        await journal.save_meta("watcher_snapshot", '{"jobs": []}')
+        assert await journal.meta("watcher_snapshot") == '{"jobs": []}'
+        assert await journal.meta("nothing") is None
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT kind, source, state FROM items").fetchall()
+    assert rows == [("delete", "x", "planned")]
