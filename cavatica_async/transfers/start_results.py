@@ -1,0 +1,57 @@
+"""What a start call's answer says of one item: started, refused, to send again, or unknown.
+
+A pure rule, tested by a table. An item the platform may have accepted is never sent again
+before reconciliation looks for it (docs/platform.md#bulk-calls):
+- an answer item with a resource: started, with that job;
+- an error the platform gave about the item or the whole call with a 4xx status: refused,
+  nothing was started (a 429, the rate limit, is the exception: nothing started, send later);
+- maintenance (503, code 0): nothing was started, send later;
+- anything else (a 5xx, a connection lost after sending, an answer that left the item out):
+  unknown, left `starting` for reconciliation.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+
+from cavatica_async.errors import ErrorCode
+from cavatica_async.models import ApiErrorInfo, BulkItem
+
+
+class StartVerdict(enum.Enum):
+    """What became of one item's start."""
+
+    STARTED = "started"
+    REFUSED = "refused"
+    LATER = "later"  # certainly not started: plan it again
+    UNKNOWN = "unknown"  # may have started: reconcile before anything else
+
+
+@attrs.frozen
+class StartResult:
+    """The verdict on one item, with the job id (started) or the platform's error."""
+
+    verdict: StartVerdict
+    job_id: str | None = None
+    error: ApiErrorInfo | None = None
+
+
+def start_result(item: BulkItem[Any]) -> StartResult:
+    """The verdict on one item of a bulk start's answer."""
+    if item.resource is not None:
+        job_id = getattr(item.resource, "id", None)
+        if isinstance(job_id, str) and job_id:
+            return StartResult(StartVerdict.STARTED, job_id=job_id)
+        return StartResult(StartVerdict.UNKNOWN)  # a job the answer would not name
+    error = item.error
+    status = error.status if error is not None else None
+    if status == 429 or (
+        status == 503 and error is not None and error.code == ErrorCode.MAINTENANCE
+    ):
+        return StartResult(StartVerdict.LATER, error=error)
+    if status is not None and 400 <= status < 500:
+        return StartResult(StartVerdict.REFUSED, error=error)
+    return StartResult(StartVerdict.UNKNOWN, error=error)

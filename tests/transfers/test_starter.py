@@ -1,0 +1,98 @@
+"""Starting exports and imports once: the intent is on disk before the call, the answer after."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cavatica_async import CavaticaClient, ExportRequest, ImportRequest
+from cavatica_async.simulator import Simulator
+from cavatica_async.transfers import ItemState, Journal
+from cavatica_async.transfers.starter import start_storage_chunk, storage_request
+
+from tests import canary
+
+pytestmark = pytest.mark.anyio
+
+PROJECT = "rfranklin/project-1"
+
+
+class Watching(httpx.AsyncBaseTransport):
+    """The simulator's transport, reading the journal file as each start call arrives."""
+
+    def __init__(self, sim: Simulator, path: Path) -> None:
+        self._inner = sim.transport()
+        self._path = path
+        self.seen: list[dict[str, int]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/create"):
+            with sqlite3.connect(self._path) as connection:
+                rows = connection.execute("SELECT state, COUNT(*) FROM items GROUP BY state")
+                self.seen.append(dict(rows.fetchall()))
+        return await self._inner.handle_async_request(request)
+
+
+async def test_exports_start_once_with_the_intent_committed_first(tmp_path: Path) -> None:
+    sim = Simulator(token=canary.CANARY, seed=4, files_per_project=300)
+    files = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:150]
+    path = tmp_path / "journal.db"
+    transport = Watching(sim, path)
+    async with (
+        await Journal.open(path) as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=transport) as client,
+    ):
+        planned = [ExportRequest(f, "rfranklin/output", f"t/{f}") for f in files[:149]]
+        # One to a read-only volume: refused at start, recorded, and the run goes on.
+        planned.append(ExportRequest(files[149], "rfranklin/archive", "t/x"))
+        await journal.plan("export", [(r.file, r.body()) for r in planned])
+        items = await journal.items(ItemState.PLANNED)
+        first = await start_storage_chunk(client, journal, "export", items[:100], copy_only=True)
+        second = await start_storage_chunk(client, journal, "export", items[100:], copy_only=True)
+        done = await journal.items()
+    # At each start call, the chunk's items were already `starting` on disk.
+    assert transport.seen == [
+        {"starting": 100, "planned": 50},
+        {"started": 100, "starting": 50},
+    ]
+    assert (first.started, second.started, second.refused) == (100, 49, 1)
+    jobs = set(sim.jobs.jobs["export"])
+    started = {item.job_id for item in done if item.state is ItemState.STARTED}
+    assert started == jobs
+    assert len(jobs) == 149
+    [refused] = [item for item in done if item.state is ItemState.REFUSED]
+    assert refused.source == files[149]
+    assert refused.error is not None
+    assert refused.error["status"] in (400, 403)
+
+
+async def test_a_start_the_platform_may_have_taken_stays_starting(tmp_path: Path) -> None:
+    sim = Simulator(token=canary.CANARY, seed=4, files_per_project=30)
+    files = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:5]
+
+    def lost(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("the connection broke after the call was sent")
+
+    async with (
+        await Journal.open(tmp_path / "j.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=httpx.MockTransport(lost)) as client,
+    ):
+        await journal.plan(
+            "export", [(f, ExportRequest(f, "rfranklin/output", f).body()) for f in files]
+        )
+        outcome = await start_storage_chunk(client, journal, "export", await journal.items())
+        states = {item.state for item in await journal.items()}
+    assert outcome.unknown == 5
+    assert states == {ItemState.STARTING}
+
+
+def test_journal_bodies_become_typed_requests_again() -> None:
+    export = ExportRequest("5" * 24, "o/v", "a/b.vcf", overwrite=True, properties={"x": "y"})
+    imported = ImportRequest("o/v", "reads/", parent="f" * 24, name="n", autorename=True)
+    assert storage_request("export", export.body()) == export
+    assert storage_request("import", imported.body()) == imported
+    with pytest.raises(ValueError, match="not a export request"):
+        storage_request("export", {"source": {}})
