@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS items (
     job_id TEXT,                     -- the platform's job, once its start was answered
     job_state TEXT,                  -- the job's final state (COMPLETED, FAILED, ...)
     error TEXT,                      -- the platform's error object, as JSON
+    note TEXT,                       -- how reconciliation decided the item, if it did
     attempts INTEGER NOT NULL DEFAULT 0,
     planned_at REAL NOT NULL,
     started_at REAL,
@@ -74,6 +75,7 @@ class JournalItem:
     job_state: str | None
     error: dict[str, Any] | None
     attempts: int
+    note: str | None = None
 
 
 class JournalError(Exception):
@@ -179,6 +181,23 @@ class Journal:
             [(json.dumps(error), now, item_id) for item_id, error in refused],
         )
 
+    async def mark_found(self, found: Sequence[tuple[int, str]], note: str) -> None:
+        """Record jobs reconciliation found for `starting` items: (item id, job id)."""
+        await self._update(
+            "UPDATE items SET state = 'started', job_id = ?, note = ? "
+            "WHERE id = ? AND state = 'starting'",
+            [(job_id, note, item_id) for item_id, job_id in found],
+        )
+
+    async def mark_done_by_effect(self, ids: Sequence[int], note: str) -> None:
+        """Record `starting` items whose effect the platform shows, their job unknown."""
+        now = self._clock()
+        await self._update(
+            "UPDATE items SET state = 'done', job_state = 'COMPLETED', note = ?, finished_at = ? "
+            "WHERE id = ? AND state = 'starting'",
+            [(note, now, item_id) for item_id in ids],
+        )
+
     async def mark_planned(self, ids: Sequence[int]) -> None:
         """Put items back to planned: reconciliation found that their start never took."""
         await self._update(
@@ -189,8 +208,8 @@ class Journal:
     async def mark_unsure(self, unsure: Sequence[tuple[int, str]]) -> None:
         """Record items reconciliation could not decide, with why."""
         await self._update(
-            "UPDATE items SET state = 'unsure', error = ? WHERE id = ?",
-            [(json.dumps({"message": why}), item_id) for item_id, why in unsure],
+            "UPDATE items SET state = 'unsure', note = ? WHERE id = ?",
+            [(why, item_id) for item_id, why in unsure],
         )
 
     async def mark_done(
@@ -216,7 +235,7 @@ class Journal:
         """Items in `state` (all if None), of `kind` (all if None), oldest first."""
         wanted = None if state is None else ItemState(state).value
         query = (
-            "SELECT id, kind, source, request, state, job_id, job_state, error, attempts "
+            "SELECT id, kind, source, request, state, job_id, job_state, error, attempts, note "
             "FROM items WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
             "ORDER BY id LIMIT ?3"
         )
@@ -277,7 +296,7 @@ class _transaction:  # noqa: N801 (used as a statement: `with _transaction(c):`)
 
 
 def _item(row: tuple[Any, ...]) -> JournalItem:
-    item_id, kind, source, request, state, job_id, job_state, error, attempts = row
+    item_id, kind, source, request, state, job_id, job_state, error, attempts, note = row
     return JournalItem(
         id=item_id,
         kind=kind,
@@ -288,4 +307,5 @@ def _item(row: tuple[Any, ...]) -> JournalItem:
         job_state=job_state,
         error=None if error is None else json.loads(error),
         attempts=attempts,
+        note=note,
     )

@@ -1,0 +1,117 @@
+"""Reconciling exports and imports left `starting` by a crash, against the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import respx
+
+from cavatica_async import CavaticaClient, ExportRequest, ImportRequest
+from cavatica_async.simulator import ManualClock, Simulator, Timing
+from cavatica_async.transfers import ItemState, Journal
+from cavatica_async.transfers.reconcile import FOUND_IN_LIST, reconcile_storage
+
+from tests import canary
+from tests.helpers import FakeClock, make_client
+
+pytestmark = pytest.mark.anyio
+
+PROJECT = "rfranklin/project-1"
+
+
+def simulator(clock: ManualClock) -> Simulator:
+    return Simulator(
+        token=canary.CANARY,
+        seed=6,
+        files_per_project=40,
+        clock=clock,
+        timing=Timing(median=5, failure=0.0),
+    )
+
+
+async def test_exports_are_found_by_job_or_by_effect_or_planned_again(tmp_path: Path) -> None:
+    clock = ManualClock()
+    sim = simulator(clock)
+    files = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:9]
+    requests = [ExportRequest(f, "rfranklin/output", f"r/{f}") for f in files]
+    async with (
+        await Journal.open(tmp_path / "j.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        await journal.plan("export", [(r.file, r.body()) for r in requests])
+        items = await journal.items()
+        await journal.mark_starting([item.id for item in items])
+        # The crash: the first six starts reached the platform, their answers never the journal.
+        started = await client.exports.bulk_start(requests[:6])
+        assert all(item.ok for item in started)
+        clock.advance(3600)  # they ran to the end: their files are aliases now
+        outcome = await reconcile_storage(client, journal, "export")
+        after = {item.source: item for item in await journal.items()}
+    assert (outcome.found, outcome.planned_again, outcome.unsure) == (6, 3, 0)
+    job_of = {requests[n].file: r.resource.id for n, r in enumerate(started) if r.resource}
+    for file in files[:6]:
+        assert after[file].state is ItemState.STARTED
+        assert after[file].job_id == job_of[file]
+        assert after[file].note == FOUND_IN_LIST
+    assert {after[f].state for f in files[6:]} == {ItemState.PLANNED}
+
+
+async def test_imports_are_found_and_a_name_already_taken_is_unsure(tmp_path: Path) -> None:
+    clock = ManualClock()
+    sim = simulator(clock)
+    locations = sorted(sim.world.volumes["rfranklin/input"].objects)[:4]
+    requests = [
+        ImportRequest("rfranklin/input", loc, project="rfranklin/project-2") for loc in locations
+    ]
+    # Someone else's file already has the last one's name in the destination.
+    taken = locations[3].rsplit("/", 1)[-1]
+    sim.world.add_file("rfranklin/project-2", None, taken, clock.now())
+    async with (
+        await Journal.open(tmp_path / "j.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        await journal.plan("import", [(f"{r.volume}:{r.location}", r.body()) for r in requests])
+        await journal.mark_starting([item.id for item in await journal.items()])
+        await client.imports.bulk_start(requests[:2])
+        clock.advance(3600)
+        outcome = await reconcile_storage(client, journal, "import")
+        states = [item.state for item in await journal.items()]
+    assert (outcome.found, outcome.planned_again, outcome.unsure) == (2, 1, 1)
+    assert states == [ItemState.STARTED, ItemState.STARTED, ItemState.PLANNED, ItemState.UNSURE]
+
+
+@pytest.mark.parametrize(
+    ("answer", "state"),
+    [
+        ({"storage": {"type": "VOLUME", "volume": "o/v", "location": "r/a"}}, ItemState.DONE),
+        ({"storage": {"type": "PLATFORM"}}, ItemState.PLANNED),
+        (
+            {"storage": {"type": "VOLUME", "volume": "o/v", "location": "elsewhere"}},
+            ItemState.PLANNED,
+        ),
+        (None, ItemState.UNSURE),  # the file is gone, and no export of it was found
+    ],
+)
+async def test_an_export_missing_from_the_list_is_decided_by_its_effect(
+    tmp_path: Path, router: respx.MockRouter, clock: FakeClock, answer: object, state: ItemState
+) -> None:
+    file_id = "5" * 24
+    router.get("/storage/exports").respond(200, json={"items": [], "links": []})
+    route = router.get(f"/files/{file_id}")
+    if answer is None:
+        route.respond(404, json={"status": 404, "code": 5002, "message": "gone"})
+    else:
+        route.respond(200, json={"id": file_id, **answer})
+    request = ExportRequest(file_id, "o/v", "r/a")
+    async with (
+        await Journal.open(tmp_path / "j.db") as journal,
+        make_client(router, clock) as client,
+    ):
+        await journal.plan("export", [(file_id, request.body())])
+        await journal.mark_starting([item.id for item in await journal.items()])
+        await reconcile_storage(client, journal, "export")
+        [item] = await journal.items()
+    assert item.state is state
+    if state is ItemState.DONE:
+        assert (item.job_state, item.job_id) == ("COMPLETED", None)
