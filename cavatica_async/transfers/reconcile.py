@@ -1,7 +1,7 @@
 """After a crash: deciding what became of exports and imports left `starting`.
 
 An item is `starting` when its start call may have gone out and no answer was recorded. Before
-anything new starts, each one is looked for (docs/platform.md#storage-exports):
+anything new starts, each one is looked for (docs/transfers.md#reconciliation):
 1. In the job list of its volume: a job with the same source and destination is the item's
    job, and it is watched from there.
 2. Failing that, in its effect. An export is done when its file is now an alias of that very
@@ -16,7 +16,6 @@ explicit choice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -158,11 +157,3 @@ async def _import_effect(client: CavaticaClient, request: ImportRequest) -> bool
     if request.autorename:
         return "no file of that name, but an autorename import may have given it another"
     return False
-
-
-def by_state(items: Sequence[JournalItem]) -> dict[ItemState, int]:
-    """How many of `items` are in each state (for reports)."""
-    counts: dict[ItemState, int] = defaultdict(int)
-    for item in items:
-        counts[item.state] += 1
-    return dict(counts)
