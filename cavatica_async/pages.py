@@ -20,6 +20,9 @@ T = TypeVar("T")
 
 # `limit` is 1..100, default 50 (docs/platform.md#lists-and-pages): the largest page costs least.
 PAGE_LIMIT = 100
+# Listings ask for every field: without `fields`, items may carry only href, id, name and
+# project (docs/platform.md#finding-files).
+ALL_FIELDS = {"fields": "_all"}
 # sevenbridges-python refuses URLs over 6,000 characters before sending; a next-page link longer
 # than that is not one the platform made (docs/platform.md#lists-and-pages).
 MAX_LINK = 6000

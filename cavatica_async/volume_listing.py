@@ -12,7 +12,7 @@ from typing import Any
 
 from cavatica_async.converter import structure
 from cavatica_async.errors import DecodeError, shown
-from cavatica_async.pages import PAGE_LIMIT, relative_path
+from cavatica_async.pages import ALL_FIELDS, PAGE_LIMIT, next_link, relative_path
 from cavatica_async.resources import VolumeObject, VolumePrefix
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.timeout import Timeout
@@ -23,17 +23,10 @@ def volume_next_link(body: dict[str, Any]) -> str | None:
     """The next page's URL of a volume listing: a `links` entry's `next` (or, as other lists
     write it, `rel` next with `href`)."""
     links = body.get("links")
-    if not isinstance(links, list):
-        return None
-    for link in links:
-        if not isinstance(link, dict):
-            continue
-        if isinstance(link.get("next"), str):
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and isinstance(link.get("next"), str):
             return str(link["next"])
-        rel, href = link.get("rel"), link.get("href")
-        if isinstance(rel, str) and rel.lower() == "next" and isinstance(href, str):
-            return href
-    return None
+    return next_link(body)
 
 
 class VolumeListing:
@@ -85,7 +78,7 @@ class VolumeListing:
                 "GET", target, timeout=self._timeout, retry=self._retry
             )
         else:
-            params: dict[str, Any] = {"limit": PAGE_LIMIT, "fields": "_all"}
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, **ALL_FIELDS}
             if self._prefixes[0]:
                 params["prefix"] = self._prefixes[0]
             request = self._transport.request(

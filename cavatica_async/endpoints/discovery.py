@@ -7,10 +7,10 @@ list-the-contents-of-a-volume (docs/platform.md#finding-files).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from cavatica_async.converter import structure, structure_about
-from cavatica_async.pages import Pager
+from cavatica_async.pages import ALL_FIELDS, Pager
 from cavatica_async.paths import check_pair, check_texts
 from cavatica_async.resources import Project, User, Volume
 from cavatica_async.retry import RetryPolicy
@@ -18,7 +18,31 @@ from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 from cavatica_async.volume_listing import VolumeListing
 
-ALL_FIELDS = {"fields": "_all"}
+T = TypeVar("T")
+
+
+async def get_named(
+    transport: Transport,
+    family: str,
+    model: type[T],
+    resource_id: str,
+    what: str,
+    timeout: float | Timeout | None,
+    retry: RetryPolicy | None,
+) -> T:
+    """The resource `owner/name` of a family (`/projects`, `/storage/volumes`), read with
+    `GET {family}/{owner}/{name}`; an answer about another one is a `DecodeError`."""
+    owner, name = check_pair(resource_id, what)
+    response = await transport.request(
+        "GET",
+        family + "/{owner}/{name}",
+        ids={"owner": owner, "name": name},
+        timeout=timeout,
+        retry=retry,
+    )
+    return structure_about(
+        response.json(), model, resource_id=resource_id, what=f"GET {family}/{resource_id} answer"
+    )
 
 
 class CurrentUser:
@@ -78,16 +102,9 @@ class Projects:
         retry: RetryPolicy | None = None,
     ) -> Project:
         """The project `owner/short-name` (`NotFoundError`, code 3002, if there is none)."""
-        owner, name = check_pair(project_id, "project id")
-        response = await self._transport.request(
-            "GET",
-            "/projects/{owner}/{name}",
-            ids={"owner": owner, "name": name},
-            timeout=timeout,
-            retry=retry,
+        return await get_named(
+            self._transport, "/projects", Project, project_id, "project id", timeout, retry
         )
-        what = f"GET /projects/{project_id} answer"
-        return structure_about(response.json(), Project, resource_id=project_id, what=what)
 
 
 class Volumes:
@@ -123,16 +140,9 @@ class Volumes:
         retry: RetryPolicy | None = None,
     ) -> Volume:
         """The volume `owner/name` (`NotFoundError`, code 9007, if there is none)."""
-        owner, name = check_pair(volume_id, "volume id")
-        response = await self._transport.request(
-            "GET",
-            "/storage/volumes/{owner}/{name}",
-            ids={"owner": owner, "name": name},
-            timeout=timeout,
-            retry=retry,
+        return await get_named(
+            self._transport, "/storage/volumes", Volume, volume_id, "volume id", timeout, retry
         )
-        what = f"GET /storage/volumes/{volume_id} answer"
-        return structure_about(response.json(), Volume, resource_id=volume_id, what=what)
 
     def list_objects(
         self,

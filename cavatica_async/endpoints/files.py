@@ -14,15 +14,12 @@ from cavatica_async.bulk import bulk_post
 from cavatica_async.converter import structure_about
 from cavatica_async.file_walk import FileWalk, answered_id, check_name, is_folder
 from cavatica_async.models import BulkItem, File
-from cavatica_async.pages import MAX_LINK, Pager
+from cavatica_async.pages import ALL_FIELDS, MAX_LINK, Pager
 from cavatica_async.paths import check_id, check_pair, check_texts
 from cavatica_async.retry import RetryPolicy
 from cavatica_async.timeout import Timeout
 from cavatica_async.transport import Transport
 
-# Listings ask for every field: the default answer may carry only href, id, name and project,
-# and a walk cannot tell a folder from a file without `type` (docs/platform.md#finding-files).
-ALL_FIELDS = "_all"
 # The continuation-token form is Advance Access (sevenbridges-python's quickstart); its first
 # call sends `token=init` (docs/platform.md#finding-files).
 ADVANCE_ACCESS = {"X-SBG-Advance-Access": "advance"}
@@ -98,7 +95,8 @@ class Files:
         """
         if (project is None) == (parent is None):
             raise ValueError("files.list: give exactly one of project or parent")
-        params: dict[str, Any] = {"fields": ALL_FIELDS}
+        # A walk cannot tell a folder from a file without `type`: every field is asked for.
+        params: dict[str, Any] = dict(ALL_FIELDS)
         if project is not None:
             params["project"] = "/".join(check_pair(project, "project id"))
         if parent is not None:
@@ -141,7 +139,7 @@ class Files:
         check_id(folder_id, "folder id")
         path = "/files/{folder_id}/scroll" if scroll else "/files/{folder_id}/list"
         ids = {"folder_id": folder_id}
-        return self._pager(path, ids, {"fields": ALL_FIELDS}, scroll, limit, timeout, retry)
+        return self._pager(path, ids, dict(ALL_FIELDS), scroll, limit, timeout, retry)
 
     def walk(
         self,

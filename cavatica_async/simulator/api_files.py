@@ -22,9 +22,9 @@ from cavatica_async.simulator.http import (
     bulk_list,
     error_body,
     json_body,
+    page_limit,
     paginate,
 )
-from cavatica_async.simulator.scrolls import page_limit
 from cavatica_async.simulator.world import SimFile
 
 if TYPE_CHECKING:

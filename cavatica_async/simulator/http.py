@@ -89,6 +89,19 @@ def flag(value: str | None) -> bool:
     return value is not None and value.lower() in ("true", "1")
 
 
+def page_limit(request: Request) -> int:
+    """The `limit` query parameter: 1 to 100, 50 when not given
+    (docs/platform.md#lists-and-pages)."""
+    raw = request.query_params.get("limit", "50")
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise HttpError(400, 90000, "limit must be an integer.") from None
+    if not 1 <= limit <= 100:
+        raise HttpError(400, 90000, "limit must be between 1 and 100.")
+    return limit
+
+
 def paginate(
     request: Request,
     items: Sequence[Any],
@@ -96,14 +109,13 @@ def paginate(
     render: Callable[[Any], dict[str, Any]] = lambda item: item,
 ) -> Response:
     """One offset/limit page of `items` (rendered), with `links` and `X-Total-Matching-Query`."""
+    limit = page_limit(request)
     try:
         offset = int(request.query_params.get("offset", "0"))
-        limit = int(request.query_params.get("limit", "50"))
     except ValueError:
-        raise HttpError(400, 90000, "offset and limit must be integers.") from None
-    # limit is 1..100, default 50 (docs/platform.md#lists-and-pages).
-    if offset < 0 or not 1 <= limit <= 100:
-        raise HttpError(400, 90000, "offset must be >= 0 and limit between 1 and 100.")
+        raise HttpError(400, 90000, "offset must be an integer.") from None
+    if offset < 0:
+        raise HttpError(400, 90000, "offset must be >= 0.")
     root = api_root(request)
     others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
 

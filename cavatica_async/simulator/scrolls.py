@@ -16,24 +16,11 @@ import attrs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from cavatica_async.simulator.http import HttpError, api_root
+from cavatica_async.simulator.http import HttpError, api_root, page_limit
 
 # The token the first call of a listing sends (sevenbridges-python's `cont_token='init'`).
 FIRST = "init"
 MAX_CURSORS = 10_000
-
-
-def page_limit(request: Request) -> int:
-    """The `limit` query parameter: 1 to 100, 50 when not given
-    (docs/platform.md#lists-and-pages)."""
-    raw = request.query_params.get("limit", "50")
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise HttpError(400, 90000, "limit must be an integer.") from None
-    if not 1 <= limit <= 100:
-        raise HttpError(400, 90000, "limit must be between 1 and 100.")
-    return limit
 
 
 @attrs.define
