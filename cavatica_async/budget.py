@@ -62,6 +62,7 @@ class RateBudget:
     tokens_at: float = 0.0  # when `tokens` was last topped up
     paused_until: float = 0.0
     doubtful: bool = False  # the current reset was implausible and is believed as one window
+    probe_after: float = 0.0  # past the reset, no probe before this (our clock runs ahead)
 
     def observe(
         self, limit: int, remaining: int, reset: float, now: float, *, counted: bool
@@ -96,6 +97,11 @@ class RateBudget:
             self.limit = limit
             if counted:
                 self.own_since_seen += 1
+            if now >= self.reset:
+                # The window we took for over still runs: our clock is ahead of the platform's
+                # (or its reset was rounded down). Probing back to back until its reset would
+                # spend what the share left to others, so the next probe waits a while.
+                self.probe_after = now + RECHECK
 
     def external_rate(self, now: float) -> float:
         """Requests per second that others (not this client) spend in the current window."""
@@ -129,8 +135,8 @@ class RateBudget:
             return 0.0  # nothing known yet: the first answer will tell
         if now >= self.reset:
             # The window is over and the next one is unknown until an answer comes: one probe
-            # at a time.
-            return 0.0 if self.inflight == 0 else RECHECK
+            # at a time, and none sooner than `probe_after`.
+            return RECHECK if self.inflight else max(0.0, self.probe_after - now)
         return None
 
     def _share(self, now: float) -> tuple[float, float]:

@@ -65,6 +65,22 @@ def test_after_the_reset_one_probe_at_a_time() -> None:
     assert budget.wait(300.5) == RECHECK
 
 
+def test_a_clock_ahead_of_the_platforms_probes_once_a_recheck() -> None:
+    # Our clock runs 5 s ahead: the platform's window ends at 305 where we believe 300. A probe
+    # answered from the old window must not let the next go at once (back to back, they would
+    # spend the rest of the window the share leaves to others).
+    budget = synced(remaining=200, reset=300.0)
+    budget.own_since_seen = 800  # the share is spent
+    assert budget.wait(300.0) == 0.0
+    budget.sent()
+    budget.done()
+    budget.observe(1000, 199, 300.0, 300.2, counted=True)  # still the old window
+    assert budget.wait(300.2) == pytest.approx(RECHECK)
+    assert budget.wait(300.2 + RECHECK) == 0.0
+    budget.observe(1000, 999, 605.0, 305.1, counted=True)  # the new window
+    assert budget.wait(305.1) == 0.0
+
+
 def test_a_new_window_replaces_the_old_one() -> None:
     budget = synced(remaining=3, reset=300.0)
     budget.observe(1000, 999, 600.0, 301.0, counted=True)
