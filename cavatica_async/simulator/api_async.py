@@ -83,6 +83,7 @@ async def _start(sim: Simulator, request: Request, operation: str) -> Response:
         operation,
         [(file_id, error) for file_id, error, _ in outcomes],
         {"type": operation.upper()},
+        [str(item.get("file")) if isinstance(item, dict) else "" for item in items],
     )
 
     def finish() -> None:

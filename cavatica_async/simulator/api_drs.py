@@ -56,7 +56,10 @@ async def _create(sim: Simulator, request: Request) -> Response:
         raise HttpError(400, 90000, f"conflict_resolution must be one of {CONFLICT_RESOLUTIONS}.")
     tags = body.get("tags") or []
     outcomes = [_item(sim, item, conflict) for item in items]
-    job = sim.item_job("drs_import", [(file_id, error) for file_id, error, _ in outcomes], {})
+    sources = [str(item.get("drs_uri")) if isinstance(item, dict) else "" for item in items]
+    job = sim.item_job(
+        "drs_import", [(file_id, error) for file_id, error, _ in outcomes], {}, sources
+    )
 
     def finish() -> None:
         world, at = sim.world, job.timeline[-1][1]

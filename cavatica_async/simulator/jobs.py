@@ -50,6 +50,7 @@ class SimJob:
     error: dict[str, Any] | None = None  # storage jobs: why it failed
     result_file: str | None = None  # storage jobs: the file made or exported
     items: list[tuple[str | None, dict[str, Any] | None]] = attrs.Factory(list)  # (file, error)
+    sources: list[str] = attrs.Factory(list)  # what each item was asked to move (ground truth)
 
     def state(self, now: float) -> str:
         """The state at `now`."""

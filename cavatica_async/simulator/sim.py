@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -117,6 +118,17 @@ class Simulator:
         """Answers given so far, by (method, path template, status)."""
         return dict(self.pipeline.counts)
 
+    def start_counts(self) -> Counter[tuple[str, str]]:
+        """How many jobs were started for each (kind, source): the ground truth of starts. An
+        export's source is its file, an import's `volume:location`, a DRS import's URI, and a
+        copy, move or delete's file."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for kind, jobs in self.jobs.jobs.items():
+            for job in jobs.values():
+                for source in job.sources or [_storage_source(kind, job.fields)]:
+                    counts[kind, source] += 1
+        return counts
+
     def maintenance(self, seconds: float) -> None:
         """Answer 503 with code 0 (maintenance) for the next `seconds`."""
         self.faults.maintenance_until = self.clock.now() + seconds / self.speed
@@ -144,9 +156,11 @@ class Simulator:
         kind: str,
         items: list[tuple[str | None, dict[str, Any] | None]],
         fields: dict[str, Any],
+        sources: list[str] | None = None,
     ) -> SimJob:
         """A DRS or async file job: it always walks to FINISHED; its items carry the failures."""
         return SimJob(
+            sources=sources or [],
             kind=kind,
             id=self.async_job_id(),
             timeline=draw_timeline(
@@ -169,3 +183,10 @@ class Simulator:
         if folder is None or folder.type != "folder":
             raise HttpError(404, 90003, f"Folder {parent} not found.")
         return folder.project, folder.id
+
+
+def _storage_source(kind: str, fields: Mapping[str, Any]) -> str:
+    source = fields.get("source") or {}
+    if kind == "export":
+        return str(source.get("file"))
+    return f"{source.get('volume')}:{source.get('location')}"

@@ -1,5 +1,27 @@
 """Transfers: from a list of files to finished jobs, through crashes, without a second start."""
 
-from cavatica_async.transfers.journal import SCHEMA_VERSION, ItemState, Journal, JournalItem
+from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
+from cavatica_async.transfers.journal import (
+    SCHEMA_VERSION,
+    ItemState,
+    Journal,
+    JournalError,
+    JournalItem,
+)
+from cavatica_async.transfers.manifest import Manifest, ManifestProblem, read_manifest
+from cavatica_async.transfers.starter import StartOptions
 
-__all__ = ["SCHEMA_VERSION", "ItemState", "Journal", "JournalItem"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ItemState",
+    "Journal",
+    "JournalError",
+    "JournalItem",
+    "Manifest",
+    "ManifestProblem",
+    "Progress",
+    "StartOptions",
+    "Transfer",
+    "TransferOptions",
+    "read_manifest",
+]

@@ -76,6 +76,7 @@ class JournalItem:
     error: dict[str, Any] | None
     attempts: int
     note: str | None = None
+    started_at: float | None = None  # when its start was last announced (wall seconds)
 
 
 class JournalError(Exception):
@@ -212,6 +213,17 @@ class Journal:
             [(why, item_id) for item_id, why in unsure],
         )
 
+    async def retry_unsure(self) -> int:
+        """Plan every `unsure` item again (the user's explicit choice); returns how many."""
+
+        def update(connection: sqlite3.Connection) -> int:
+            with _transaction(connection):
+                return connection.execute(
+                    "UPDATE items SET state = 'planned', job_id = NULL WHERE state = 'unsure'"
+                ).rowcount
+
+        return await self._run(update)
+
     async def mark_done(
         self, kind: str, job_id: str, job_state: str, error: dict[str, Any] | None = None
     ) -> int:
@@ -229,27 +241,61 @@ class Journal:
 
         return await self._run(update)
 
+    async def mark_results(
+        self, kind: str, job_id: str, results: Sequence[tuple[int, str, dict[str, Any] | None]]
+    ) -> None:
+        """Record what one job did to each of its items: (item id, COMPLETED or FAILED, error)."""
+        now = self._clock()
+        await self._update(
+            "UPDATE items SET state = 'done', job_state = ?, error = ?, finished_at = ? "
+            "WHERE id = ? AND kind = ? AND job_id = ? AND state = 'started'",
+            [
+                (state, None if error is None else json.dumps(error), now, item_id, kind, job_id)
+                for item_id, state, error in results
+            ],
+        )
+
     async def items(
-        self, state: ItemState | None = None, *, kind: str | None = None, limit: int = -1
+        self,
+        state: ItemState | None = None,
+        *,
+        kind: str | None = None,
+        job_id: str | None = None,
+        limit: int = -1,
     ) -> list[JournalItem]:
-        """Items in `state` (all if None), of `kind` (all if None), oldest first."""
+        """Items in `state`, of `kind`, of the job `job_id` (None: any), oldest first."""
         wanted = None if state is None else ItemState(state).value
         query = (
-            "SELECT id, kind, source, request, state, job_id, job_state, error, attempts, note "
-            "FROM items WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
-            "ORDER BY id LIMIT ?3"
+            "SELECT id, kind, source, request, state, job_id, job_state, error, attempts, note, "
+            "started_at FROM items WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
+            "AND (?3 IS NULL OR job_id = ?3) ORDER BY id LIMIT ?4"
         )
 
         def select(connection: sqlite3.Connection) -> list[JournalItem]:
-            return [_item(row) for row in connection.execute(query, (wanted, kind, limit))]
+            rows = connection.execute(query, (wanted, kind, job_id, limit))
+            return [_item(row) for row in rows]
 
         return await self._run(select)
 
-    async def counts(self) -> dict[ItemState, int]:
-        """How many items are in each state."""
+    async def job_ids(self, kind: str) -> set[str]:
+        """Every job id the journal holds for items of `kind`."""
+
+        def select(connection: sqlite3.Connection) -> set[str]:
+            rows = connection.execute(
+                "SELECT DISTINCT job_id FROM items WHERE kind = ? AND job_id IS NOT NULL", (kind,)
+            )
+            return {str(job_id) for (job_id,) in rows}
+
+        return await self._run(select)
+
+    async def counts(self, kind: str | None = None) -> dict[ItemState, int]:
+        """How many items (of `kind`, None: any) are in each state."""
 
         def count(connection: sqlite3.Connection) -> dict[ItemState, int]:
-            rows = connection.execute("SELECT state, COUNT(*) FROM items GROUP BY state")
+            rows = connection.execute(
+                "SELECT state, COUNT(*) FROM items WHERE ?1 IS NULL OR kind = ?1 GROUP BY state",
+                (kind,),
+            )
             found = {ItemState(state): number for state, number in rows}
             return {state: found.get(state, 0) for state in ItemState}
 
@@ -296,7 +342,7 @@ class _transaction:  # noqa: N801 (used as a statement: `with _transaction(c):`)
 
 
 def _item(row: tuple[Any, ...]) -> JournalItem:
-    item_id, kind, source, request, state, job_id, job_state, error, attempts, note = row
+    item_id, kind, source, request, state, job_id, job_state, error, attempts, note, at = row
     return JournalItem(
         id=item_id,
         kind=kind,
@@ -308,4 +354,5 @@ def _item(row: tuple[Any, ...]) -> JournalItem:
         error=None if error is None else json.loads(error),
         attempts=attempts,
         note=note,
+        started_at=at,
     )

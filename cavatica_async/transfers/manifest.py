@@ -21,16 +21,14 @@ import csv
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import attrs
 
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.paths import check_id
+from cavatica_async.transfers.requests import KINDS, Request, source_of
 
-Request: TypeAlias = ExportRequest | ImportRequest | DrsImportItem | CopyItem | str
-
-KINDS = ("export", "import", "drs_import", "copy", "move", "delete")
 _COLUMNS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "export": (frozenset({"file", "volume", "location"}), frozenset({"overwrite"})),
     "import": (
@@ -64,17 +62,6 @@ class Manifest:
     kind: str
     items: tuple[tuple[int, Request], ...]
     problems: tuple[ManifestProblem, ...]
-
-
-def source_of(kind: str, request: Request) -> str:
-    """What an item moves, the key a transfer knows it by: a file id, `volume:location`, a URI."""
-    if isinstance(request, str):
-        return request
-    if isinstance(request, ImportRequest):
-        return f"{request.volume}:{request.location}"
-    if isinstance(request, DrsImportItem):
-        return request.drs_uri
-    return request.file
 
 
 def read_manifest(path: str | Path, kind: str) -> Manifest:

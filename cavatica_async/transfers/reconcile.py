@@ -25,7 +25,7 @@ from cavatica_async.errors import NotFoundError
 from cavatica_async.inputs import ExportRequest, ImportRequest
 from cavatica_async.resources import VolumeObject
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
-from cavatica_async.transfers.starter import storage_request
+from cavatica_async.transfers.requests import storage_request
 
 FOUND_IN_LIST = "found in the volume's job list after a restart"
 FOUND_BY_EFFECT = "its effect is on the platform (job not found) after a restart"

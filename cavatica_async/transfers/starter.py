@@ -1,4 +1,4 @@
-"""Starting a chunk of a transfer's exports or imports exactly once.
+"""Starting a chunk of a transfer's items exactly once.
 
 The order is what makes a crash safe: the intent to start the chunk's items is committed to the
 journal before the start call is sent, and what the answer says of each item as soon as it
@@ -15,41 +15,15 @@ import attrs
 
 from cavatica_async.client import CavaticaClient
 from cavatica_async.errors import CavaticaError, error_info
-from cavatica_async.inputs import ExportRequest, ImportRequest
-from cavatica_async.models import ApiErrorInfo, BulkItem
+from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async.models import BulkItem
+from cavatica_async.transfers.job_ends import error_json
 from cavatica_async.transfers.journal import Journal, JournalItem
+from cavatica_async.transfers.requests import check_kind, request_of
 from cavatica_async.transfers.start_results import StartVerdict, start_result
 
 CHUNK = 100  # items per start call (docs/platform.md#bulk-calls)
-STORAGE_KINDS = ("export", "import")
-
-
-def storage_request(kind: str, body: dict[str, Any]) -> ExportRequest | ImportRequest:
-    """The typed request a journal item's JSON body stands for (`ValueError` if it cannot)."""
-    try:
-        source, destination = body["source"], body["destination"]
-        if kind == "export":
-            return ExportRequest(
-                file=source["file"],
-                volume=destination["volume"],
-                location=destination["location"],
-                overwrite=bool(body.get("overwrite", False)),
-                properties=body.get("properties"),
-            )
-        if kind == "import":
-            return ImportRequest(
-                volume=source["volume"],
-                location=source["location"],
-                project=destination.get("project"),
-                parent=destination.get("parent"),
-                name=destination.get("name"),
-                overwrite=bool(body.get("overwrite", False)),
-                autorename=bool(body.get("autorename", False)),
-                preserve_folder_structure=body.get("preserve_folder_structure"),
-            )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"a journal's {kind} item is not a {kind} request: {exc}") from None
-    raise ValueError(f"not a storage kind: {kind!r}")
+STORAGE_KINDS = ("export", "import")  # one job per item; the others: one job per call
 
 
 @attrs.frozen
@@ -60,41 +34,44 @@ class ChunkOutcome:
     refused: int = 0
     later: int = 0
     unknown: int = 0
+    jobs: tuple[str, ...] = ()  # the jobs started, each once
 
 
-async def start_storage_chunk(
+@attrs.frozen
+class StartOptions:
+    """What a transfer's start calls send besides the items."""
+
+    copy_only: bool = False  # exports: leave the file on the platform's storage too
+    conflict_resolution: str = "SKIP"  # DRS imports: what to do when the name is taken
+    tags: tuple[str, ...] | None = None  # DRS imports: tags of the imported files
+
+
+async def start_chunk(
     client: CavaticaClient,
     journal: Journal,
     kind: str,
     items: Sequence[JournalItem],
-    *,
-    copy_only: bool = False,
+    options: StartOptions | None = None,
 ) -> ChunkOutcome:
-    """Start up to 100 planned exports or imports in one call, journaling before and after."""
-    if kind not in STORAGE_KINDS:
-        raise ValueError(f"not a storage kind: {kind!r}")
+    """Start up to 100 planned items of one kind in one call, journaling before and after."""
+    options = options if options is not None else StartOptions()
+    check_kind(kind)
     if not 0 < len(items) <= CHUNK:
         raise ValueError(f"a chunk holds 1 to {CHUNK} items, got {len(items)}")
-    requests = [storage_request(kind, item.request) for item in items]
+    requests = [request_of(kind, item.request) for item in items]
     await journal.mark_starting([item.id for item in items])  # the intent, on disk first
-    results: list[BulkItem[Any]]
     try:
-        if kind == "export":
-            exports = [r for r in requests if isinstance(r, ExportRequest)]
-            results = list(await client.exports.bulk_start(exports, copy_only=copy_only))
-        else:
-            imports = [r for r in requests if isinstance(r, ImportRequest)]
-            results = list(await client.imports.bulk_start(imports))
+        results = await _send(client, kind, requests, options)
     except CavaticaError as error:
-        # bulk_start gives each item of a failed call an error item; anything that still gets
-        # here says nothing per item: every item may have started.
+        # Storage bulk starts give each item of a failed call an error item; anything that
+        # still gets here says nothing per item: every item may have started.
         results = [BulkItem(error=error_info(error)) for _ in items]
     started, refused, later, unknown = [], [], [], []
     for item, result in zip(items, map(start_result, results), strict=True):
         if result.verdict is StartVerdict.STARTED and result.job_id is not None:
             started.append((item.id, result.job_id))
         elif result.verdict is StartVerdict.REFUSED:
-            refused.append((item.id, _error_json(result.error)))
+            refused.append((item.id, error_json(result.error) or {}))
         elif result.verdict is StartVerdict.LATER:
             later.append(item.id)
         else:
@@ -102,10 +79,30 @@ async def start_storage_chunk(
     await journal.mark_started(started)
     await journal.mark_refused(refused)
     await journal.mark_planned(later)
-    return ChunkOutcome(len(started), len(refused), len(later), len(unknown))
+    jobs = tuple(dict.fromkeys(job_id for _, job_id in started))
+    return ChunkOutcome(len(started), len(refused), len(later), len(unknown), jobs)
 
 
-def _error_json(error: ApiErrorInfo | None) -> dict[str, Any]:
-    if error is None:
-        return {}
-    return {k: v for k, v in attrs.asdict(error).items() if v is not None}
+async def _send(
+    client: CavaticaClient, kind: str, requests: Sequence[object], options: StartOptions
+) -> list[BulkItem[Any]]:
+    """One start call; one result per item (a one-job kind's job stands for every item)."""
+    if kind == "export":
+        exports = [r for r in requests if isinstance(r, ExportRequest)]
+        return list(await client.exports.bulk_start(exports, copy_only=options.copy_only))
+    if kind == "import":
+        imports = [r for r in requests if isinstance(r, ImportRequest)]
+        return list(await client.imports.bulk_start(imports))
+    if kind == "drs_import":
+        drs = [r for r in requests if isinstance(r, DrsImportItem)]
+        jobs: list[Any] = await client.drs_imports.start(
+            drs, tags=options.tags, conflict_resolution=options.conflict_resolution
+        )
+    elif kind == "delete":
+        jobs = await client.async_jobs.delete([r for r in requests if isinstance(r, str)])
+    else:
+        copies = [r for r in requests if isinstance(r, CopyItem)]
+        start = client.async_jobs.copy if kind == "copy" else client.async_jobs.move
+        jobs = await start(copies)
+    # At most 100 items: one call, one job for them all (docs/transfers.md#start-verdicts).
+    return [BulkItem(resource=jobs[0]) for _ in requests]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cavatica_async import CopyItem, DrsImportItem, ExportRequest, ImportRequest
-from cavatica_async.transfers.manifest import read_manifest, source_of
+from cavatica_async.transfers.manifest import read_manifest
+from cavatica_async.transfers.requests import source_of
 
 FILE = "567890abc9b0307bc0414164"
 

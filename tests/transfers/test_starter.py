@@ -11,7 +11,8 @@ import pytest
 from cavatica_async import CavaticaClient, ExportRequest, ImportRequest
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal
-from cavatica_async.transfers.starter import start_storage_chunk, storage_request
+from cavatica_async.transfers.requests import storage_request
+from cavatica_async.transfers.starter import StartOptions, start_chunk
 
 from tests import canary
 
@@ -50,8 +51,12 @@ async def test_exports_start_once_with_the_intent_committed_first(tmp_path: Path
         planned.append(ExportRequest(files[149], "rfranklin/archive", "t/x"))
         await journal.plan("export", [(r.file, r.body()) for r in planned])
         items = await journal.items(ItemState.PLANNED)
-        first = await start_storage_chunk(client, journal, "export", items[:100], copy_only=True)
-        second = await start_storage_chunk(client, journal, "export", items[100:], copy_only=True)
+        first = await start_chunk(
+            client, journal, "export", items[:100], StartOptions(copy_only=True)
+        )
+        second = await start_chunk(
+            client, journal, "export", items[100:], StartOptions(copy_only=True)
+        )
         done = await journal.items()
     # At each start call, the chunk's items were already `starting` on disk.
     assert transport.seen == [
@@ -83,7 +88,7 @@ async def test_a_start_the_platform_may_have_taken_stays_starting(tmp_path: Path
         await journal.plan(
             "export", [(f, ExportRequest(f, "rfranklin/output", f).body()) for f in files]
         )
-        outcome = await start_storage_chunk(client, journal, "export", await journal.items())
+        outcome = await start_chunk(client, journal, "export", await journal.items())
         states = {item.state for item in await journal.items()}
     assert outcome.unknown == 5
     assert states == {ItemState.STARTING}

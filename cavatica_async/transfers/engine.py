@@ -1,0 +1,292 @@
+"""Running a transfer: reconcile what a crash left, start the rest in chunks, watch every job.
+
+The order of a run (docs/transfers.md#a-run):
+1. Items a crash left `starting` are reconciled before anything new starts.
+2. Jobs the journal holds as started are watched again (their last states from the snapshot).
+3. For each kind, one start call at a time sends the next 100 planned items, inside the
+   client's rate budget and beside the watcher's polls; DRS imports are paced, and no kind has
+   more than `jobs_in_flight` jobs started and not ended.
+4. Each job's end lands in the journal, per item where the job carries many.
+The run ends when no item is planned, starting or started.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, Literal
+
+import anyio
+import attrs
+
+from cavatica_async import snapshots
+from cavatica_async.client import CavaticaClient
+from cavatica_async.events import JobEvent
+from cavatica_async.polling import PollPolicy
+from cavatica_async.transfers.job_ends import item_results
+from cavatica_async.transfers.journal import ItemState, Journal
+from cavatica_async.transfers.pacing import DRS_FILES_PER_WINDOW, DRS_WINDOW, drs_wait
+from cavatica_async.transfers.reconcile import Reconciled, reconcile_storage
+from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
+from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
+from cavatica_async.transfers.starter import CHUNK, StartOptions, start_chunk
+from cavatica_async.watcher import JobWatcher
+
+SNAPSHOT_KEY = "watcher_snapshot"
+# After a start call the platform could not take (429, maintenance), wait before the next.
+LATER_BACKOFF = (1.0, 60.0)
+
+
+@attrs.frozen
+class TransferOptions:
+    """How a transfer runs; the defaults are the platform's documented pace."""
+
+    start: StartOptions = attrs.field(factory=StartOptions)
+    drs_files_per_window: int = DRS_FILES_PER_WINDOW  # DRS files started per window
+    drs_window: float = DRS_WINDOW  # seconds (the platform's: 5 minutes)
+    jobs_in_flight: int = 10_000  # per kind: jobs started and not ended
+    unsure: Literal["report", "retry"] = "report"  # retry: start `unsure` items again
+    poll: PollPolicy | None = None  # the watcher's intervals
+    snapshot_every: float = 10.0  # seconds between the watcher snapshots kept in the journal
+
+    def __attrs_post_init__(self) -> None:
+        if not self.drs_files_per_window >= CHUNK:
+            raise ValueError(f"drs_files_per_window must be at least {CHUNK}")
+        if not self.drs_window > 0:
+            raise ValueError("drs_window must be more than 0 seconds")
+        if self.jobs_in_flight < 1:
+            raise ValueError("jobs_in_flight must be at least 1")
+        if self.unsure not in ("report", "retry"):
+            raise ValueError(f"unsure must be 'report' or 'retry', got {self.unsure!r}")
+
+
+@attrs.frozen
+class Progress:
+    """Where a transfer stands: items per state, requests, the budget, time left."""
+
+    items: dict[str, int]  # ItemState value -> how many
+    requests: int  # sent by this client so far (retries included)
+    rate_limited: int  # 429 answers (a transfer inside the budget draws none)
+    remaining: int | None  # requests left in the platform's current window
+    jobs_watched: int  # jobs started and not ended
+    start_calls: int  # start calls sent by this run
+    seconds_left: float | None  # a rough estimate; None until a job has ended
+
+
+class Transfer:
+    """A transfer's items in `journal`, run by `client`: `add()` items, then `await run()`."""
+
+    def __init__(
+        self, client: CavaticaClient, journal: Journal, options: TransferOptions | None = None
+    ) -> None:
+        self._client = client
+        self._journal = journal
+        self._options = options if options is not None else TransferOptions()
+        self._clock = client.transport.clock
+        self._watching: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        self._changed = anyio.Event()
+        self._drs_started: list[tuple[float, int]] = []
+        self._durations: list[float] = []
+        self._started_at: dict[str, float] = {}
+        self._start_calls = 0
+        self._starting_kinds = 0
+        self._running = False
+        self._follow_scope: anyio.CancelScope | None = None
+        self.reconciled: dict[str, Reconciled] = {}
+
+    async def add(self, kind: str, requests: Iterable[Request]) -> int:
+        """Plan items of one kind; an item already in the journal is kept as it is. Returns how
+        many are new. `TypeError` or `ValueError` for a request that is not of the kind."""
+        check_kind(kind)
+        rows = [(source_of(kind, request), body_of(kind, request)) for request in requests]
+        return await self._journal.plan(kind, rows)
+
+    async def run(self) -> dict[ItemState, int]:
+        """Take every item to an end; returns how many items are in each state."""
+        if self._running:
+            raise RuntimeError("this transfer is already running")
+        self._running = True
+        try:
+            await self._reconcile()
+            if self._options.unsure == "retry":
+                await self._journal.retry_unsure()
+            async with JobWatcher(
+                self._client, policy=self._options.poll, keep_open=True, resume=await self._resume()
+            ) as watcher:
+                for item in await self._journal.items(ItemState.STARTED):
+                    if item.job_id is not None:
+                        self._watch(watcher, item.kind, item.job_id)
+                async with anyio.create_task_group() as group:
+                    self._starting_kinds = len(KINDS)
+                    for kind in KINDS:
+                        group.start_soon(self._start_kind, kind, watcher)
+                    await self._follow(watcher)
+                await self._save_snapshot(watcher)
+        finally:
+            self._running = False
+            self._changed.set()
+        return await self._journal.counts()
+
+    async def progress(self, every: float = 1.0) -> AsyncIterator[Progress]:
+        """Where the transfer stands, every `every` seconds while `run()` goes, and once after."""
+        while True:
+            running = self._running
+            yield await self.snapshot()
+            if not running:
+                return
+            with anyio.move_on_after(every):
+                while self._running:
+                    await self._changed.wait()
+                    self._changed = anyio.Event()
+
+    async def snapshot(self) -> Progress:
+        """Where the transfer stands now."""
+        counts = await self._journal.counts()
+        stats = self._client.transport.stats
+        rate_limit = self._client.transport.rate_limit
+        return Progress(
+            items={state.value: counts[state] for state in ItemState},
+            requests=stats.requests,
+            rate_limited=stats.rate_limited,
+            remaining=None if rate_limit is None else rate_limit.remaining,
+            jobs_watched=sum(len(jobs) for jobs in self._watching.values()),
+            start_calls=self._start_calls,
+            seconds_left=self._seconds_left(counts, await self._journal.counts("drs_import")),
+        )
+
+    # --- the steps of a run -------------------------------------------------------------------
+
+    async def _reconcile(self) -> None:
+        client, journal, copy_only = self._client, self._journal, self._options.start.copy_only
+        for kind in ("export", "import"):
+            self.reconciled[kind] = await reconcile_storage(
+                client, journal, kind, copy_only=copy_only
+            )
+        for kind in ASYNC_KINDS:
+            self.reconciled[kind] = await reconcile_async(client, journal, kind)
+        self.reconciled["drs_import"] = await reconcile_drs(client, journal)
+
+    async def _resume(self) -> dict[str, Any] | None:
+        """The stored snapshot, cut to the jobs still to be watched (`None` if there is none)."""
+        raw = await self._journal.meta(SNAPSHOT_KEY)
+        if raw is None:
+            return None
+        started = {
+            (item.kind, item.job_id) for item in await self._journal.items(ItemState.STARTED)
+        }
+        try:
+            reported = snapshots.read(json.loads(raw))
+        except ValueError:
+            return None  # a snapshot only saves polls; the journal has every job
+        return snapshots.write(
+            job for job in reported if not job.final and (job.kind.value, job.job_id) in started
+        )
+
+    def _watch(self, watcher: JobWatcher, kind: str, job_id: str) -> None:
+        if job_id not in self._watching[kind]:
+            self._watching[kind].add(job_id)
+            self._started_at[job_id] = self._clock.monotonic()
+            watcher.add(kind, job_id)
+
+    async def _start_kind(self, kind: str, watcher: JobWatcher) -> None:
+        """Start every planned item of `kind`, one call at a time."""
+        later = 0
+        try:
+            while items := await self._journal.items(ItemState.PLANNED, kind=kind, limit=CHUNK):
+                await self._room(kind, len(items))
+                self._start_calls += 1
+                outcome = await start_chunk(
+                    self._client, self._journal, kind, items, self._options.start
+                )
+                if kind == "drs_import":
+                    self._drs_started.append((self._clock.monotonic(), len(items)))
+                for job_id in outcome.jobs:
+                    self._watch(watcher, kind, job_id)
+                if outcome.unknown:
+                    await self._reconcile_kind(kind)  # before this kind's next start
+                    for item in await self._journal.items(ItemState.STARTED, kind=kind):
+                        if item.job_id is not None:
+                            self._watch(watcher, kind, item.job_id)
+                later = later + 1 if outcome.later else 0
+                if later:
+                    low, high = LATER_BACKOFF
+                    await self._clock.sleep(min(high, low * 2 ** (later - 1)))
+                self._changed.set()
+        finally:
+            self._starting_kinds -= 1
+            self._maybe_finish()
+
+    async def _room(self, kind: str, files: int) -> None:
+        """Wait until `kind` may start one more job (and, for DRS, `files` more files)."""
+        while len(self._watching[kind]) >= self._options.jobs_in_flight:
+            await self._changed.wait()
+        if kind == "drs_import":
+            wait = drs_wait(
+                self._drs_started,
+                files,
+                self._clock.monotonic(),
+                per_window=self._options.drs_files_per_window,
+                window=self._options.drs_window,
+            )
+            if wait > 0:
+                await self._clock.sleep(wait)
+
+    async def _reconcile_kind(self, kind: str) -> None:
+        if kind in ("export", "import"):
+            await reconcile_storage(
+                self._client, self._journal, kind, copy_only=self._options.start.copy_only
+            )
+        elif kind in ASYNC_KINDS:
+            await reconcile_async(self._client, self._journal, kind)
+        else:
+            await reconcile_drs(self._client, self._journal)
+
+    async def _follow(self, watcher: JobWatcher) -> None:
+        """Record each job's end until nothing is left to start or watch."""
+        last_snapshot = self._clock.monotonic()
+        with anyio.CancelScope() as scope:
+            self._follow_scope = scope
+            self._maybe_finish()
+            async for event in watcher:
+                if not event.terminal:
+                    continue
+                await self._ended(event)
+                now = self._clock.monotonic()
+                if now - last_snapshot >= self._options.snapshot_every:
+                    await self._save_snapshot(watcher)
+                    last_snapshot = now
+                self._maybe_finish()
+
+    async def _ended(self, event: JobEvent) -> None:
+        kind = event.kind.value
+        items = await self._journal.items(ItemState.STARTED, kind=kind, job_id=event.job_id)
+        if event.error is not None or event.job is None:
+            note = f"the platform does not know job {event.job_id} any more"
+            await self._journal.mark_unsure([(item.id, note) for item in items])
+        else:
+            await self._journal.mark_results(kind, event.job_id, item_results(event.job, items))
+        self._watching[kind].discard(event.job_id)
+        started = self._started_at.pop(event.job_id, None)
+        if started is not None:
+            self._durations.append(self._clock.monotonic() - started)
+        self._changed.set()
+
+    def _maybe_finish(self) -> None:
+        idle = not any(self._watching.values())
+        if self._starting_kinds == 0 and idle and self._follow_scope is not None:
+            self._follow_scope.cancel()
+
+    async def _save_snapshot(self, watcher: JobWatcher) -> None:
+        await self._journal.save_meta(SNAPSHOT_KEY, json.dumps(watcher.snapshot()))
+
+    def _seconds_left(
+        self, counts: dict[ItemState, int], drs: dict[ItemState, int]
+    ) -> float | None:
+        """DRS imports still to start, at their pace, then a typical job's duration."""
+        if counts[ItemState.PLANNED] + counts[ItemState.STARTING] + counts[ItemState.STARTED] == 0:
+            return 0.0
+        if not self._durations:
+            return None
+        pace = self._options.drs_window / self._options.drs_files_per_window
+        return drs[ItemState.PLANNED] * pace + statistics.median(self._durations)

@@ -1,0 +1,111 @@
+"""A transfer end to end on the simulator: every kind, from planned items to journaled ends."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import anyio
+import pytest
+
+from cavatica_async import CavaticaClient, CopyItem, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async.simulator import Simulator
+from cavatica_async.transfers import ItemState, Journal
+from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
+
+from tests.helpers_watch import FAST, root_files, simulator
+
+pytestmark = pytest.mark.anyio
+
+P1, P2 = "rfranklin/project-1", "rfranklin/project-2"
+
+
+def every_kind(sim: Simulator) -> dict[str, list[object]]:
+    ours, theirs = root_files(sim, P1), root_files(sim, P2)
+    exports: list[object] = [ExportRequest(f, "rfranklin/output", f"t/{f}") for f in ours[:230]]
+    # A read-only volume: refused at start, recorded, and the run goes on.
+    exports.append(ExportRequest(ours[230], "rfranklin/archive", "t/ro"))
+    return {
+        "export": exports,
+        "import": [
+            ImportRequest("rfranklin/input", f"reads/sample_{n:05d}.fastq.gz", project=P2)
+            for n in range(120)
+        ],
+        # Two URIs the platform cannot read: failures of those files, inside finished jobs.
+        "drs_import": [
+            DrsImportItem(f"drs://h.example/{n}" if n % 50 else f"not-a-uri-{n}", project=P1)
+            for n in range(150)
+        ],
+        "copy": [CopyItem(f, project=P1) for f in theirs[:110]],
+        "move": [CopyItem(f, project=P1) for f in theirs[110:150]],
+        "delete": list(theirs[150:190]),
+    }
+
+
+async def test_every_kind_ends_once_and_is_journaled(tmp_path: Path) -> None:
+    sim = simulator()
+    plan = every_kind(sim)
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        # The simulator runs 100x fast: its DRS window is 3 s; 100 files per window paces it.
+        options = TransferOptions(poll=FAST, drs_files_per_window=100, drs_window=3.0)
+        transfer = Transfer(client, journal, options)
+        for kind, requests in plan.items():
+            assert await transfer.add(kind, requests) == len(requests)  # type: ignore[arg-type]
+        assert await transfer.add("copy", plan["copy"][:5]) == 0  # planned once only
+        seen: list[Progress] = []
+
+        async def watch_progress() -> None:
+            async for progress in transfer.progress(every=0.2):
+                seen.append(progress)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch_progress)
+            counts = await transfer.run()
+        items = await journal.items()
+        assert await journal.integrity_check() == "ok"
+    total = sum(len(requests) for requests in plan.values())
+    assert counts[ItemState.DONE] + counts[ItemState.REFUSED] == total
+    assert counts[ItemState.REFUSED] == 1
+    [refused] = [item for item in items if item.state is ItemState.REFUSED]
+    assert refused.request["destination"]["volume"] == "rfranklin/archive"
+    assert refused.error is not None
+    assert refused.error.get("status") == 403
+    # No source was started twice (the simulator's own record of start calls).
+    starts = sim.start_counts()
+    assert max(starts.values()) == 1
+    assert len(starts) == total - 1  # the refused export started nothing
+    # Per-file outcomes of DRS jobs: the bad URIs failed, each on its own item.
+    drs = {item.source: item for item in items if item.kind == "drs_import"}
+    assert {s for s, item in drs.items() if item.job_state == "FAILED"} >= {
+        "not-a-uri-0",
+        "not-a-uri-50",
+        "not-a-uri-100",
+    }
+    assert all(item.job_state in ("COMPLETED", "FAILED") for item in items if item.job_id)
+    # The journal agrees with the platform on every job's end.
+    by_kind = Counter(item.kind for item in items if item.state is ItemState.DONE)
+    assert by_kind["export"] == 230
+    assert by_kind["delete"] == 40
+    for item in items:
+        if item.kind in ("export", "import") and item.job_id:
+            job = sim.jobs.get(item.kind, item.job_id)
+            assert job is not None
+            assert job.timeline[-1][0] == item.job_state
+    assert client.transport.stats.rate_limited == 0
+    assert seen[-1].items["done"] == total - 1
+    assert seen[-1].jobs_watched == 0
+    # 100 items a call: 231 exports, 120 imports, 150 DRS, 110 copies, 40 moves, 40 deletes.
+    assert seen[-1].start_calls == 3 + 2 + 2 + 2 + 1 + 1
+
+
+async def test_nothing_to_do_ends_at_once(tmp_path: Path) -> None:
+    sim = simulator()
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        counts = await Transfer(client, journal).run()
+    assert sum(counts.values()) == 0
