@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 import shlex
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,18 @@ CALLS: dict[str, Callable[[Any, Simulator, CavaticaClient], Awaitable[None]]] = 
     "run_service": call_run_service,
     "export_carefully": lambda f, sim, client: f(client, files(sim)[0]),
     "find_inputs": lambda f, sim, client: f(client),
+    "export_project": lambda f, sim, client: _transfer(f, sim, client),
 }
+
+
+async def _transfer(function: Any, sim: Simulator, client: CavaticaClient) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        journal = Path(folder) / "transfer.db"
+        await function(client, journal)
+        report = journal.with_suffix(".csv").read_text().splitlines()
+    walked = [f for f in sim.world.files.values() if f.project == "rfranklin/project-1"]
+    assert len(report) == 1 + sum(1 for f in walked if f.type == "file")
+    assert all(",done," in line for line in report[1:])
 
 
 async def _follow(function: Any, sim: Simulator, client: CavaticaClient) -> None:

@@ -9,6 +9,7 @@ from cavatica_async.transfers.journal import (
     JournalItem,
 )
 from cavatica_async.transfers.manifest import Manifest, ManifestProblem, read_manifest
+from cavatica_async.transfers.report import write_report
 from cavatica_async.transfers.starter import StartOptions
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "Transfer",
     "TransferOptions",
     "read_manifest",
+    "write_report",
 ]
