@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test test-oldest lint typecheck unit soak demo bench bench-seeds bench-connections bench-walk clean
+.PHONY: test test-oldest lint typecheck unit soak demo bench bench-seeds bench-connections bench-walk bench-transfer clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -67,6 +67,9 @@ bench-connections: $(STAMP)
 # benchmarks/WALK.md.
 bench-walk: $(STAMP)
 	$(BIN)/python -m benchmarks.walk
+
+bench-transfer: $(STAMP)
+	$(BIN)/python -m benchmarks.transfer
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -8,7 +8,12 @@ from cavatica_async.transfers.journal import (
     JournalError,
     JournalItem,
 )
-from cavatica_async.transfers.manifest import Manifest, ManifestProblem, read_manifest
+from cavatica_async.transfers.manifest import (
+    Manifest,
+    ManifestError,
+    ManifestProblem,
+    read_manifest,
+)
 from cavatica_async.transfers.report import write_report
 from cavatica_async.transfers.starter import StartOptions
 
@@ -19,6 +24,7 @@ __all__ = [
     "JournalError",
     "JournalItem",
     "Manifest",
+    "ManifestError",
     "ManifestProblem",
     "Progress",
     "StartOptions",

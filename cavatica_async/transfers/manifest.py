@@ -63,6 +63,23 @@ class Manifest:
     items: tuple[tuple[int, Request], ...]
     problems: tuple[ManifestProblem, ...]
 
+    def requests(self, *, skip_bad: bool = False) -> list[Request]:
+        """The items to plan: `ManifestError` naming every bad row, unless `skip_bad` (then
+        the good rows only, the bad ones left to the caller's report of `problems`)."""
+        if self.problems and not skip_bad:
+            raise ManifestError(self.problems)
+        return [request for _, request in self.items]
+
+
+class ManifestError(ValueError):
+    """A manifest has bad rows; nothing is planned until it is clean (or they are skipped)."""
+
+    def __init__(self, problems: tuple[ManifestProblem, ...]) -> None:
+        shown = "; ".join(str(problem) for problem in problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        super().__init__(f"the manifest has {len(problems)} bad rows: {shown}{more}")
+        self.problems = problems
+
 
 def read_manifest(path: str | Path, kind: str) -> Manifest:
     """Every row of `path` as an item of `kind` (`.csv`, `.tsv`, `.jsonl` or `.ndjson`)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cavatica_async import CopyItem, DrsImportItem, ExportRequest, ImportRequest
-from cavatica_async.transfers.manifest import read_manifest
+from cavatica_async.transfers.manifest import ManifestError, read_manifest
 from cavatica_async.transfers.requests import source_of
 
 FILE = "567890abc9b0307bc0414164"
@@ -121,3 +121,16 @@ def test_sources_name_what_each_item_moves() -> None:
     assert source_of("drs_import", DrsImportItem("drs://x/1", project="o/p")) == "drs://x/1"
     assert source_of("delete", FILE) == FILE
     assert source_of("copy", CopyItem(FILE, project="o/p")) == FILE
+
+
+def test_a_manifest_with_bad_rows_plans_nothing_unless_they_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("file\n0123456789abcdef01234567\n\n../x\n0123456789abcdef01234568\n")
+    manifest = read_manifest(path, "delete")
+    with pytest.raises(ManifestError, match="1 bad rows: line 4") as error:
+        manifest.requests()
+    assert [problem.line for problem in error.value.problems] == [4]
+    assert manifest.requests(skip_bad=True) == [
+        "0123456789abcdef01234567",
+        "0123456789abcdef01234568",
+    ]

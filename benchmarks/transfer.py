@@ -1,0 +1,155 @@
+"""A 20,000-file export transfer on the simulator: start calls, 429s, requests, makespan.
+
+`python -m benchmarks.transfer` (`make bench-transfer`) runs a `Transfer` of 20,000 exports
+(copy_only) from one project to a volume against the simulator in-process, with the platform's
+pace compressed SPEED times: job states of about a minute, the 1000-requests-per-5-minutes
+window, the watcher's default intervals, all divided by SPEED. It reports, in platform seconds:
+
+- start calls (the floor is 20,000 / 100 = 200) and 429s drawn (the target is 0);
+- requests against the minimum: the start calls plus one bulk read per 100 jobs after they
+  end (each job must be seen final once);
+- the makespan against its bound: the time the budget needs to send the minimum requests
+  (its share of each window, after a first burst), or the first start plus the longest job if
+  that is longer.
+
+It writes `benchmarks/results/transfer.json` and `benchmarks/TRANSFER.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from cavatica_async import CavaticaClient, ClientOptions, ExportRequest, PollPolicy
+from cavatica_async.simulator import Simulator, Timing
+from cavatica_async.transfers import ItemState, Journal, StartOptions, Transfer, TransferOptions
+
+ROOT = Path(__file__).resolve().parent
+PROJECT = "rfranklin/transfer"
+SPEED = 20.0
+WINDOW, LIMIT = 300.0, 1000
+
+
+def bound(starts: int, reads: int, longest: float, fraction: float, burst: float) -> float:
+    """The fastest a run may end, in platform seconds: the budget's pace for the minimum
+    requests (a burst of `burst` of the share at once, then the share over each window), or the
+    longest job after the first start, whichever is longer."""
+    share = fraction * LIMIT
+    requests = starts + reads
+    windows = max(0.0, requests - burst * share) / share
+    return max(windows * WINDOW, longest)
+
+
+async def run(files: int) -> dict[str, Any]:
+    """One transfer of `files` exports; its figures."""
+    sim = Simulator(
+        seed=7,
+        projects=1,
+        files_per_project=10,
+        speed=SPEED,
+        rate_window=WINDOW / SPEED,
+        timing=Timing(median=60.0, sigma=0.5, failure=0.02),
+    )
+    sim.world.grow_project(PROJECT, "Transfer", 0.0, files=files, folders=0)
+    ids = [f.id for f in sim.world.files.values() if f.project == PROJECT and f.type == "file"]
+    default = PollPolicy()
+    poll = PollPolicy(initial=default.initial / SPEED, maximum=default.maximum / SPEED)
+    options = TransferOptions(start=StartOptions(copy_only=True), poll=poll)
+    client_options = ClientOptions()
+    with tempfile.TemporaryDirectory() as folder:
+        async with (
+            await Journal.open(Path(folder) / "t.db") as journal,
+            CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+        ):
+            transfer = Transfer(client, journal, options)
+            await transfer.add(
+                "export", [ExportRequest(f, "rfranklin/output", f"bench/{f}") for f in ids]
+            )
+            started, cpu = time.perf_counter(), time.process_time()
+            counts = await transfer.run()
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            last = await transfer.snapshot()
+    jobs = list(sim.jobs.jobs["export"].values())
+    longest = max(job.timeline[-1][1] - job.timeline[0][1] for job in jobs) * SPEED
+    starts, reads = math.ceil(files / 100), math.ceil(files / 100)
+    floor = bound(
+        starts, reads, longest, client_options.budget_fraction, 0.125
+    )  # the budget's default burst
+    makespan = seconds * SPEED
+    return {
+        "files": files,
+        "done": counts[ItemState.DONE],
+        "refused": counts[ItemState.REFUSED],
+        "unsure": counts[ItemState.UNSURE],
+        "start_calls": last.start_calls,
+        "jobs_started": len(jobs),
+        "started_twice": sum(1 for n in sim.start_counts().values() if n > 1),
+        "rate_limited": last.rate_limited,
+        "requests": last.requests,
+        "minimum_requests": starts + reads,
+        "makespan_platform_s": round(makespan, 1),
+        "bound_platform_s": round(floor, 1),
+        "longest_job_platform_s": round(longest, 1),
+        "real_seconds": round(seconds, 1),
+        "client_cpu_seconds": round(cpu, 1),
+    }
+
+
+def write(result: dict[str, Any]) -> None:
+    """The JSON result and TRANSFER.md."""
+    results_dir = ROOT / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "transfer.json").write_text(json.dumps(result, indent=2) + "\n")
+    r = result
+    lines = [
+        "# A 20,000-file export transfer",
+        "",
+        "`make bench-transfer` (`benchmarks/transfer.py`): a `Transfer` of copy_only exports",
+        f"against the in-process simulator at {SPEED:g}x the platform's pace (job states of about",
+        "a minute, the 1000-per-5-minutes window, default poll intervals and budget).",
+        f"Python {platform.python_version()} on {platform.machine()}.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| files | {r['files']:,} |",
+        f"| done / refused / unsure | {r['done']:,} / {r['refused']} / {r['unsure']} |",
+        f"| start calls (floor {math.ceil(r['files'] / 100)}) | {r['start_calls']} |",
+        f"| jobs started / sources started twice | {r['jobs_started']:,} / {r['started_twice']} |",
+        f"| 429 answers | {r['rate_limited']} |",
+        f"| requests / minimum (starts + one read per 100) | {r['requests']} / "
+        f"{r['minimum_requests']} ({r['requests'] / r['minimum_requests']:.2f}x) |",
+        f"| makespan / bound (platform s) | {r['makespan_platform_s']} / "
+        f"{r['bound_platform_s']} ({r['makespan_platform_s'] / r['bound_platform_s']:.2f}x) |",
+        f"| longest job (platform s) | {r['longest_job_platform_s']} |",
+        f"| real seconds / client CPU seconds | {r['real_seconds']} / {r['client_cpu_seconds']} |",
+        "",
+        "The bound is the longer of the longest job and the time the budget needs to send the",
+        "minimum requests. Requests above the minimum are the watcher's polls of jobs not yet",
+        "ended (docs/watcher.md#the-lower-bound).",
+        "",
+    ]
+    (ROOT / "TRANSFER.md").write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the transfer benchmark and write its results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=20_000)
+    args = parser.parse_args(argv)
+    result = anyio.run(run, args.files)
+    write(result)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
