@@ -117,11 +117,18 @@ class Transfer:
                 for item in await self._journal.items(ItemState.STARTED):
                     if item.job_id is not None:
                         self._watch(watcher, item.kind, item.job_id)
-                async with anyio.create_task_group() as group:
-                    self._starting_kinds = len(KINDS)
-                    for kind in KINDS:
-                        group.start_soon(self._start_kind, kind, watcher)
-                    await self._follow(watcher)
+                try:
+                    async with anyio.create_task_group() as group:
+                        self._starting_kinds = len(KINDS)
+                        for kind in KINDS:
+                            group.start_soon(self._start_kind, kind, watcher)
+                        await self._follow(watcher)
+                except BaseException as error:
+                    sole = _sole(error)
+                    if sole is None or sole is error:
+                        raise
+                    # One failure (a 401, a closed client): the caller sees it as itself.
+                    raise sole from None
                 await self._save_snapshot(watcher)
         finally:
             self._running = False
@@ -290,3 +297,18 @@ class Transfer:
             return None
         pace = self._options.drs_window / self._options.drs_files_per_window
         return drs[ItemState.PLANNED] * pace + statistics.median(self._durations)
+
+
+def _sole(failure: BaseException) -> BaseException | None:
+    """The one exception a task group's failure holds, once cancellations are left out (an
+    exception group is known by its `exceptions`: on Python 3.10 it is the backport's class)."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [failure]
+    while pending:
+        error = pending.pop()
+        inner = getattr(error, "exceptions", None)
+        if isinstance(inner, tuple):
+            pending.extend(e for e in inner if isinstance(e, BaseException))
+        elif not isinstance(error, anyio.get_cancelled_exc_class()):
+            leaves.append(error)
+    return leaves[0] if len(leaves) == 1 else None

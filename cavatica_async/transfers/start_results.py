@@ -6,6 +6,8 @@ before reconciliation looks for it (docs/platform.md#bulk-calls):
 - an error the platform gave about the item or the whole call with a 4xx status: refused,
   nothing was started (a 429, the rate limit, is the exception: nothing started, send later);
 - maintenance (503, code 0): nothing was started, send later;
+- 401, the token refused: nothing was started and no start can be until the token is fixed:
+  the item is planned again and the run stops;
 - anything else (a 5xx, a connection lost after sending, an answer that left the item out):
   unknown, left `starting` for reconciliation.
 """
@@ -27,6 +29,7 @@ class StartVerdict(enum.Enum):
     STARTED = "started"
     REFUSED = "refused"
     LATER = "later"  # certainly not started: plan it again
+    STOP = "stop"  # not started, and nothing can be (401): plan it again and stop the run
     UNKNOWN = "unknown"  # may have started: reconcile before anything else
 
 
@@ -52,6 +55,8 @@ def start_result(item: BulkItem[Any]) -> StartResult:
         status == 503 and error is not None and error.code == ErrorCode.MAINTENANCE
     ):
         return StartResult(StartVerdict.LATER, error=error)
+    if status == 401:
+        return StartResult(StartVerdict.STOP, error=error)
     if status is not None and 400 <= status < 500:
         return StartResult(StartVerdict.REFUSED, error=error)
     return StartResult(StartVerdict.UNKNOWN, error=error)

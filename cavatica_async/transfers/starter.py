@@ -16,7 +16,7 @@ import attrs
 from cavatica_async.client import CavaticaClient
 from cavatica_async.errors import CavaticaError, error_info
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
-from cavatica_async.models import BulkItem
+from cavatica_async.models import ApiErrorInfo, BulkItem
 from cavatica_async.transfers.job_ends import error_json
 from cavatica_async.transfers.journal import Journal, JournalItem
 from cavatica_async.transfers.requests import check_kind, request_of
@@ -35,6 +35,11 @@ class ChunkOutcome:
     later: int = 0
     unknown: int = 0
     jobs: tuple[str, ...] = ()  # the jobs started, each once
+
+
+class StartStoppedError(CavaticaError):
+    """A start call was refused for a reason no item can get past (a 401: the token); its
+    items were planned again and nothing more starts."""
 
 
 @attrs.frozen
@@ -67,18 +72,23 @@ async def start_chunk(
         # still gets here says nothing per item: every item may have started.
         results = [BulkItem(error=error_info(error)) for _ in items]
     started, refused, later, unknown = [], [], [], []
+    stop: ApiErrorInfo | None = None
     for item, result in zip(items, map(start_result, results), strict=True):
         if result.verdict is StartVerdict.STARTED and result.job_id is not None:
             started.append((item.id, result.job_id))
         elif result.verdict is StartVerdict.REFUSED:
             refused.append((item.id, error_json(result.error) or {}))
-        elif result.verdict is StartVerdict.LATER:
+        elif result.verdict in (StartVerdict.LATER, StartVerdict.STOP):
             later.append(item.id)
+            stop = stop or (result.error if result.verdict is StartVerdict.STOP else None)
         else:
             unknown.append(item.id)  # stays `starting`: reconciliation decides
     await journal.mark_started(started)
     await journal.mark_refused(refused)
     await journal.mark_planned(later)
+    if stop is not None:
+        # A 401 is about the token, not the item: nothing more can start with it.
+        raise StartStoppedError(f"the platform refused the token (HTTP 401): {stop.message}")
     jobs = tuple(dict.fromkeys(job_id for _, job_id in started))
     return ChunkOutcome(len(started), len(refused), len(later), len(unknown), jobs)
 

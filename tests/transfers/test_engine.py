@@ -8,10 +8,18 @@ from pathlib import Path
 import anyio
 import pytest
 
-from cavatica_async import CavaticaClient, CopyItem, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async import (
+    CavaticaClient,
+    CopyItem,
+    DrsImportItem,
+    ExportRequest,
+    ImportRequest,
+    UnauthorizedError,
+)
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal
 from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
+from cavatica_async.transfers.starter import StartStoppedError
 
 from tests.helpers_watch import FAST, root_files, simulator
 
@@ -109,3 +117,22 @@ async def test_nothing_to_do_ends_at_once(tmp_path: Path) -> None:
     ):
         counts = await Transfer(client, journal).run()
     assert sum(counts.values()) == 0
+
+
+@pytest.mark.parametrize("kind", ["export", "delete"])
+async def test_a_refused_token_stops_the_run_and_starts_nothing(tmp_path: Path, kind: str) -> None:
+    sim = simulator()
+    plan = every_kind(sim)[kind]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient("f" * 32, sim.base_url, transport=sim.transport()) as client,
+    ):
+        transfer = Transfer(client, journal)
+        await transfer.add(kind, plan)  # type: ignore[arg-type]
+        # The watcher's first call, or the first start, says 401: the run stops either way.
+        with pytest.raises((UnauthorizedError, StartStoppedError), match="401") as error:
+            await transfer.run()
+        counts = await journal.counts()
+    assert "f" * 32 not in str(error.value)
+    assert counts[ItemState.PLANNED] == len(plan)  # planned again, for a run with a good token
+    assert sim.start_counts() == {}

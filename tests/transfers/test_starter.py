@@ -12,7 +12,7 @@ from cavatica_async import CavaticaClient, ExportRequest, ImportRequest
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal
 from cavatica_async.transfers.requests import storage_request
-from cavatica_async.transfers.starter import StartOptions, start_chunk
+from cavatica_async.transfers.starter import StartOptions, StartStoppedError, start_chunk
 
 from tests import canary
 
@@ -101,3 +101,24 @@ def test_journal_bodies_become_typed_requests_again() -> None:
     assert storage_request("import", imported.body()) == imported
     with pytest.raises(ValueError, match="not a export request"):
         storage_request("export", {"source": {}})
+
+
+@pytest.mark.parametrize("kind", ["export", "delete"])
+async def test_a_refused_token_plans_the_chunk_again_and_stops(tmp_path: Path, kind: str) -> None:
+    sim = Simulator(token=canary.CANARY, seed=4, files_per_project=300)
+    files = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:3]
+    requests = {
+        "export": [(f, ExportRequest(f, "rfranklin/output", f"t/{f}").body()) for f in files],
+        "delete": [(f, {"file": f}) for f in files],
+    }[kind]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient("e" * 32, sim.base_url, transport=sim.transport()) as client,
+    ):
+        await journal.plan(kind, requests)
+        with pytest.raises(StartStoppedError, match="401") as error:
+            await start_chunk(client, journal, kind, await journal.items())
+        states = {item.state for item in await journal.items()}
+    assert "e" * 32 not in str(error.value)
+    assert states == {ItemState.PLANNED}
+    assert sim.start_counts() == {}
