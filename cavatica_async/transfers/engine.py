@@ -30,7 +30,7 @@ from cavatica_async.transfers.pacing import DRS_FILES_PER_WINDOW, DRS_WINDOW, dr
 from cavatica_async.transfers.reconcile import Reconciled, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
 from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
-from cavatica_async.transfers.starter import CHUNK, StartOptions, start_chunk
+from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, StartOptions, start_chunk
 from cavatica_async.watcher import JobWatcher
 
 SNAPSHOT_KEY = "watcher_snapshot"
@@ -85,7 +85,8 @@ class Transfer:
         self._options = options if options is not None else TransferOptions()
         self._clock = client.transport.clock
         self._watching: dict[str, set[str]] = {kind: set() for kind in KINDS}
-        self._changed = anyio.Event()
+        self._finished = anyio.Event()  # set when a run ends
+        self._freed = {kind: anyio.Event() for kind in KINDS}  # a job of the kind ended
         self._drs_started: list[tuple[float, int]] = []
         self._durations: list[float] = []
         self._started_at: dict[str, float] = {}
@@ -107,6 +108,7 @@ class Transfer:
         if self._running:
             raise RuntimeError("this transfer is already running")
         self._running = True
+        self._finished = anyio.Event()
         try:
             await self._reconcile()
             if self._options.unsure == "retry":
@@ -132,7 +134,7 @@ class Transfer:
                 await self._save_snapshot(watcher)
         finally:
             self._running = False
-            self._changed.set()
+            self._finished.set()
         return await self._journal.counts()
 
     async def progress(self, every: float = 1.0) -> AsyncIterator[Progress]:
@@ -143,9 +145,7 @@ class Transfer:
             if not running:
                 return
             with anyio.move_on_after(every):
-                while self._running:
-                    await self._changed.wait()
-                    self._changed = anyio.Event()
+                await self._finished.wait()
 
     async def snapshot(self) -> Progress:
         """Where the transfer stands now."""
@@ -200,8 +200,15 @@ class Transfer:
         """Start every planned item of `kind`, one call at a time."""
         later = 0
         try:
-            while items := await self._journal.items(ItemState.PLANNED, kind=kind, limit=CHUNK):
-                await self._room(kind, len(items))
+            while True:
+                room = await self._room(kind)
+                # An export or import is a job per item: a chunk no larger than the room left.
+                size = min(CHUNK, room) if kind in STORAGE_KINDS else CHUNK
+                items = await self._journal.items(ItemState.PLANNED, kind=kind, limit=size)
+                if not items:
+                    break
+                if kind == "drs_import":
+                    await self._drs_pace(len(items))
                 self._start_calls += 1
                 outcome = await start_chunk(
                     self._client, self._journal, kind, items, self._options.start
@@ -219,25 +226,28 @@ class Transfer:
                 if later:
                     low, high = LATER_BACKOFF
                     await self._clock.sleep(min(high, low * 2 ** (later - 1)))
-                self._changed.set()
         finally:
             self._starting_kinds -= 1
             self._maybe_finish()
 
-    async def _room(self, kind: str, files: int) -> None:
-        """Wait until `kind` may start one more job (and, for DRS, `files` more files)."""
+    async def _room(self, kind: str) -> int:
+        """Wait until `kind` may start a job; how many it may start."""
         while len(self._watching[kind]) >= self._options.jobs_in_flight:
-            await self._changed.wait()
-        if kind == "drs_import":
-            wait = drs_wait(
-                self._drs_started,
-                files,
-                self._clock.monotonic(),
-                per_window=self._options.drs_files_per_window,
-                window=self._options.drs_window,
-            )
-            if wait > 0:
-                await self._clock.sleep(wait)
+            self._freed[kind] = anyio.Event()
+            await self._freed[kind].wait()
+        return self._options.jobs_in_flight - len(self._watching[kind])
+
+    async def _drs_pace(self, files: int) -> None:
+        """Wait until `files` more DRS files may start (docs/transfers.md#pacing)."""
+        wait = drs_wait(
+            self._drs_started,
+            files,
+            self._clock.monotonic(),
+            per_window=self._options.drs_files_per_window,
+            window=self._options.drs_window,
+        )
+        if wait > 0:
+            await self._clock.sleep(wait)
 
     async def _reconcile_kind(self, kind: str) -> None:
         if kind in ("export", "import"):
@@ -277,7 +287,7 @@ class Transfer:
         started = self._started_at.pop(event.job_id, None)
         if started is not None:
             self._durations.append(self._clock.monotonic() - started)
-        self._changed.set()
+        self._freed[kind].set()
 
     def _maybe_finish(self) -> None:
         idle = not any(self._watching.values())

@@ -136,3 +136,28 @@ async def test_a_refused_token_stops_the_run_and_starts_nothing(tmp_path: Path, 
     assert "f" * 32 not in str(error.value)
     assert counts[ItemState.PLANNED] == len(plan)  # planned again, for a run with a good token
     assert sim.start_counts() == {}
+
+
+@pytest.mark.parametrize(("kind", "bound"), [("export", 30), ("copy", 1)])
+async def test_jobs_in_flight_stay_within_the_bound(tmp_path: Path, kind: str, bound: int) -> None:
+    sim = simulator()
+    plan = every_kind(sim)[kind][:120]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        transfer = Transfer(client, journal, TransferOptions(poll=FAST, jobs_in_flight=bound))
+        await transfer.add(kind, plan)  # type: ignore[arg-type]
+        counts = await transfer.run()
+    assert counts[ItemState.DONE] == len(plan)
+    # The simulator's record: at no moment were more of the kind's jobs running than the bound
+    # (a job counts from its start until the watcher saw it end, which is after its last state).
+    events = sorted(
+        [(job.timeline[0][1], 1) for job in sim.jobs.jobs[kind].values()]
+        + [(job.timeline[-1][1], -1) for job in sim.jobs.jobs[kind].values()]
+    )
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    assert peak <= bound
