@@ -8,7 +8,7 @@ import math
 import anyio
 import pytest
 
-from cavatica_async import CavaticaClient, File, VolumeObject, VolumePrefix
+from cavatica_async import CavaticaClient, ConflictError, File, VolumeObject, VolumePrefix
 from cavatica_async.simulator import Simulator
 
 from tests import canary
@@ -183,3 +183,18 @@ async def test_a_walk_keeps_inside_the_rate_budget() -> None:
     assert stats.requests == pages_needed(sim, BIG) > 40
     assert stats.rate_limited == 0
     assert not [key for key in sim.request_counts() if key[2] == 429]
+
+
+async def test_create_folder_makes_one_and_refuses_a_taken_name() -> None:
+    sim = Simulator(token=canary.CANARY, seed=3, files_per_project=20)
+    async with CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client:
+        top = await client.files.create_folder("made", project="rfranklin/project-1")
+        inner = await client.files.create_folder("inner", parent=top.id)
+        with pytest.raises(ConflictError):
+            await client.files.create_folder("made", project="rfranklin/project-1")
+        with pytest.raises(ValueError, match="exactly one"):
+            await client.files.create_folder("x")
+        with pytest.raises(ValueError, match="folder name"):
+            await client.files.create_folder("a/b", project="rfranklin/project-1")
+    assert sim.world.files[inner.id].parent == top.id
+    assert sim.world.files[top.id].type == "folder"

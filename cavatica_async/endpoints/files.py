@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cavatica_async.bulk import bulk_post
-from cavatica_async.converter import structure_about
+from cavatica_async.converter import structure, structure_about
+from cavatica_async.errors import DecodeError
 from cavatica_async.file_walk import FileWalk, answered_id, check_name, is_folder
 from cavatica_async.models import BulkItem, File
 from cavatica_async.pages import ALL_FIELDS, MAX_LINK, Pager
@@ -50,6 +51,39 @@ class Files:
         return structure_about(
             response.json(), File, resource_id=file_id, what=f"GET /files/{file_id} answer"
         )
+
+    async def create_folder(
+        self,
+        name: str,
+        *,
+        project: str | None = None,
+        parent: str | None = None,
+        timeout: float | Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> File:
+        """Make a folder named `name` at a project's root or in the folder `parent`
+        (`ConflictError` if the name is taken). Not retried once sent: a second try could
+        only meet the folder the first made."""
+        check_name(name, "folder name")
+        if (project is None) == (parent is None):
+            raise ValueError("files.create_folder: give exactly one of project or parent")
+        if project is not None:
+            check_pair(project, "project id")
+            where = {"project": project}
+        else:
+            where = {"parent": check_id(parent, "parent folder id")}
+        response = await self._transport.request(
+            "POST",
+            "/files",
+            json={"name": name, "type": "folder", **where},
+            timeout=timeout,
+            retry=retry,
+        )
+        folder = structure(response.json(), File, what="POST /files answer")
+        if folder.name != name or not is_folder(folder):
+            # Built outside any except block: the answer's text stays out of the chain.
+            raise DecodeError("POST /files answered with another file than the folder made")
+        return folder
 
     async def bulk_get(
         self,

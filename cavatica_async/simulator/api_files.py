@@ -127,6 +127,21 @@ async def _file_details(sim: Simulator, request: Request) -> Response:
     return JSONResponse(sim.world.file_json(found, api_root(request)))
 
 
+async def _create_folder(sim: Simulator, request: Request) -> Response:
+    # sevenbridges-python's File.create_folder: POST /files {name, type: folder, project|parent}.
+    body = await json_body(request)
+    if not isinstance(body, dict) or body.get("type") != "folder":
+        raise HttpError(400, 90000, "Only folders can be created: give 'type': 'folder'.")
+    name = body.get("name")
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        raise HttpError(400, 90000, "A folder needs a 'name' without '/'.")
+    project, parent = sim.destination(body)
+    if sim.world.named(project, parent, name) is not None:
+        raise HttpError(409, 5003, f"A file or folder named {name} already exists.")
+    made = sim.world.add_file(project, parent, name, sim.clock.now(), folder=True)
+    return JSONResponse(sim.world.file_json(made, api_root(request)), status_code=201)
+
+
 async def _bulk_files(sim: Simulator, request: Request) -> Response:
     # https://docs.cavatica.org/docs/get-details-of-multiple-files: {"file_ids": [...]}, <= 100.
     ids = bulk_list(await json_body(request), "file_ids")
@@ -208,6 +223,7 @@ def routes(pipeline: Pipeline) -> list[Route]:
         pipeline.route("GET", "/projects/{owner}", _projects),
         pipeline.route("GET", "/projects/{owner}/{name}", _project_details),
         pipeline.route("GET", "/files", _files),
+        pipeline.route("POST", "/files", _create_folder),
         pipeline.route("GET", "/files/scroll", _files_scroll),
         pipeline.route("GET", "/files/{file_id}", _file_details),
         pipeline.route("GET", "/files/{file_id}/list", _folder_list),
