@@ -1,13 +1,8 @@
 """Transfers: from a list of files to finished jobs, through crashes, without a second start."""
 
 from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
-from cavatica_async.transfers.journal import (
-    SCHEMA_VERSION,
-    ItemState,
-    Journal,
-    JournalError,
-    JournalItem,
-)
+from cavatica_async.transfers.journal import SCHEMA_VERSION, ItemState, Journal, JournalItem
+from cavatica_async.transfers.journal_lock import JournalError
 from cavatica_async.transfers.manifest import (
     Manifest,
     ManifestError,

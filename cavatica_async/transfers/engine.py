@@ -21,6 +21,7 @@ import anyio
 import attrs
 
 from cavatica_async import snapshots
+from cavatica_async.bulk import check_json
 from cavatica_async.client import CavaticaClient
 from cavatica_async.events import JobEvent
 from cavatica_async.polling import PollPolicy
@@ -34,6 +35,7 @@ from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, StartOptions,
 from cavatica_async.watcher import JobWatcher
 
 SNAPSHOT_KEY = "watcher_snapshot"
+OPTIONS_KEY = "start_options"
 # After a start call the platform could not take (429, maintenance), wait before the next.
 LATER_BACKOFF = (1.0, 60.0)
 
@@ -100,7 +102,10 @@ class Transfer:
         """Plan items of one kind; an item already in the journal is kept as it is. Returns how
         many are new. `TypeError` or `ValueError` for a request that is not of the kind."""
         check_kind(kind)
+        if isinstance(requests, (str, bytes)):
+            raise TypeError(f"expected a sequence of {kind} items, got one string {requests!r}")
         rows = [(source_of(kind, request), body_of(kind, request)) for request in requests]
+        check_json([body for _, body in rows], f"transfer of {kind} items")
         return await self._journal.plan(kind, rows)
 
     async def run(self) -> dict[ItemState, int]:
@@ -110,6 +115,7 @@ class Transfer:
         self._running = True
         self._finished = anyio.Event()
         try:
+            await self._pin_options()
             await self._reconcile()
             if self._options.unsure == "retry":
                 await self._journal.retry_unsure()
@@ -173,6 +179,19 @@ class Transfer:
         for kind in ASYNC_KINDS:
             self.reconciled[kind] = await reconcile_async(client, journal, kind)
         self.reconciled["drs_import"] = await reconcile_drs(client, journal)
+
+    async def _pin_options(self) -> None:
+        """Keep the start options with the journal; a later run must send the same: a resumed
+        export without `copy_only` would move files a first run only meant to copy."""
+        mine = json.dumps(attrs.asdict(self._options.start), sort_keys=True)
+        kept = await self._journal.meta(OPTIONS_KEY)
+        if kept is None:
+            await self._journal.save_meta(OPTIONS_KEY, mine)
+        elif kept != mine:
+            raise ValueError(
+                f"this journal's transfer was started with StartOptions {kept}, not {mine}: "
+                "a run must send what the first one planned (docs/transfers.md#a-run)"
+            )
 
     async def _resume(self) -> dict[str, Any] | None:
         """The stored snapshot, cut to the jobs still to be watched (`None` if there is none)."""

@@ -17,11 +17,13 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
+
+from cavatica_async.transfers.journal_lock import JournalError, hold_lock, release_lock
 
 T = TypeVar("T")
 
@@ -79,15 +81,17 @@ class JournalItem:
     started_at: float | None = None  # when its start was last announced (wall seconds)
 
 
-class JournalError(Exception):
-    """The journal file cannot be used (another schema version, not a journal)."""
-
-
 class Journal:
     """A transfer's items in SQLite (WAL); open with `await Journal.open(path)`."""
 
-    def __init__(self, connection: sqlite3.Connection, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        clock: Callable[[], float],
+        lock: IO[str] | None = None,
+    ) -> None:
         self._connection = connection
+        self._lock = lock
         self._clock = clock
         self._limiter = anyio.CapacityLimiter(1)
 
@@ -95,8 +99,15 @@ class Journal:
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Journal:
         """Open (or create) the journal at `path`; `JournalError` if it is of another version."""
 
-        def connect() -> sqlite3.Connection:
-            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        def connect() -> tuple[sqlite3.Connection, IO[str] | None]:
+            # One run at a time: two would both start what is planned. The lock is the
+            # operating system's, so a run that dies lets go of it (docs/transfers.md#the-journal).
+            lock = hold_lock(Path(path))
+            try:
+                connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            except sqlite3.Error as exc:
+                release_lock(lock)
+                raise JournalError(f"{path} cannot be opened as a journal: {exc}") from None
             try:
                 connection.execute("PRAGMA journal_mode=WAL")
                 # FULL: a commit is on disk before the start call it announces is sent.
@@ -116,13 +127,16 @@ class Journal:
                     )
             except sqlite3.DatabaseError as exc:
                 connection.close()
+                release_lock(lock)
                 raise JournalError(f"{path} is not a transfer journal: {exc}") from None
             except JournalError:
                 connection.close()
+                release_lock(lock)
                 raise
-            return connection
+            return connection, lock
 
-        return cls(await anyio.to_thread.run_sync(connect), clock)
+        connection, lock = await anyio.to_thread.run_sync(connect)
+        return cls(connection, clock, lock)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         # One statement group at a time, in a worker thread; a cancelled caller still lets a
@@ -133,6 +147,8 @@ class Journal:
     async def aclose(self) -> None:
         """Close the database."""
         await self._run(lambda connection: connection.close())
+        release_lock(self._lock)
+        self._lock = None
 
     async def __aenter__(self) -> Journal:
         return self

@@ -4,7 +4,8 @@ A pure rule, tested by a table. An item the platform may have accepted is never 
 before reconciliation looks for it (docs/platform.md#bulk-calls):
 - an answer item with a resource: started, with that job;
 - an error the platform gave about the item or the whole call with a 4xx status: refused,
-  nothing was started (a 429, the rate limit, is the exception: nothing started, send later);
+  nothing was started (a 429, the rate limit, and a 408, a timeout, are the exceptions:
+  nothing started, send later);
 - maintenance (503, code 0): nothing was started, send later;
 - 401, the token refused: nothing was started and no start can be until the token is fixed:
   the item is planned again and the run stops;
@@ -51,7 +52,7 @@ def start_result(item: BulkItem[Any]) -> StartResult:
         return StartResult(StartVerdict.UNKNOWN)  # a job the answer would not name
     error = item.error
     status = error.status if error is not None else None
-    if status == 429 or (
+    if status in (408, 429) or (
         status == 503 and error is not None and error.code == ErrorCode.MAINTENANCE
     ):
         return StartResult(StartVerdict.LATER, error=error)

@@ -50,6 +50,14 @@ class StartOptions:
     conflict_resolution: str = "SKIP"  # DRS imports: what to do when the name is taken
     tags: tuple[str, ...] | None = None  # DRS imports: tags of the imported files
 
+    def __attrs_post_init__(self) -> None:
+        if self.tags is not None and (
+            not isinstance(self.tags, tuple) or not all(isinstance(t, str) for t in self.tags)
+        ):
+            raise TypeError(f"tags must be a tuple of strings, got {self.tags!r}")
+        if not isinstance(self.conflict_resolution, str):
+            raise TypeError(f"conflict_resolution must be a string: {self.conflict_resolution!r}")
+
 
 async def start_chunk(
     client: CavaticaClient,

@@ -19,13 +19,14 @@ from cavatica_async import (
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal
 from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
-from cavatica_async.transfers.starter import StartStoppedError
+from cavatica_async.transfers.starter import StartOptions, StartStoppedError
 
 from tests.helpers_watch import FAST, root_files, simulator
 
 pytestmark = pytest.mark.anyio
 
 P1, P2 = "rfranklin/project-1", "rfranklin/project-2"
+NAN = float("nan")
 
 
 def every_kind(sim: Simulator) -> dict[str, list[object]]:
@@ -161,3 +162,47 @@ async def test_jobs_in_flight_stay_within_the_bound(tmp_path: Path, kind: str, b
         running += step
         peak = max(peak, running)
     assert peak <= bound
+
+
+async def test_a_rerun_must_send_the_first_runs_start_options(tmp_path: Path) -> None:
+    sim = simulator()
+    exports = every_kind(sim)["export"][:5]
+    path = tmp_path / "t.db"
+    for options, fails in [(StartOptions(copy_only=True), False), (StartOptions(), True)]:
+        async with (
+            await Journal.open(path) as journal,
+            CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+        ):
+            transfer = Transfer(client, journal, TransferOptions(poll=FAST, start=options))
+            await transfer.add("export", exports)  # type: ignore[arg-type]
+            if fails:
+                with pytest.raises(ValueError, match="copy_only"):
+                    await transfer.run()
+            else:
+                await transfer.run()
+    assert all(n == 1 for n in sim.start_counts().values())
+
+
+@pytest.mark.parametrize(
+    ("kind", "requests", "error"),
+    [
+        ("delete", "0123456789abcdef01234567", TypeError),
+        (
+            "export",
+            [ExportRequest("f" * 24, "v/o", "x", properties={"a": float("nan")})],
+            ValueError,
+        ),
+        ("copy", ["0123456789abcdef01234567"], TypeError),
+    ],
+)
+async def test_add_refuses_what_could_not_be_sent(
+    tmp_path: Path, kind: str, requests: object, error: type[Exception]
+) -> None:
+    sim = simulator()
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        with pytest.raises(error):
+            await Transfer(client, journal).add(kind, requests)  # type: ignore[arg-type]
+        assert sum((await journal.counts()).values()) == 0

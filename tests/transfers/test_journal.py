@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from cavatica_async.transfers import SCHEMA_VERSION, ItemState, Journal
-from cavatica_async.transfers.journal import JournalError
+from cavatica_async.transfers.journal_lock import JournalError
 
 pytestmark = pytest.mark.anyio
 
@@ -128,3 +128,17 @@ async def test_the_shell_can_read_it(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         rows = connection.execute("SELECT kind, source, state FROM items").fetchall()
     assert rows == [("delete", "x", "planned")]
+
+
+async def test_one_run_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    async with await Journal.open(path):
+        with pytest.raises(JournalError, match="in use by another run"):
+            await Journal.open(path)
+    async with await Journal.open(path) as again:  # closed: free again
+        assert await again.integrity_check() == "ok"
+
+
+async def test_a_path_that_cannot_be_a_journal(tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="cannot be opened"):
+        await Journal.open(tmp_path / "missing" / "t.db")

@@ -21,6 +21,7 @@ JOB = ExportJob(id="e" * 32, state=ExportState.PENDING)
         (BulkItem(error=ApiErrorInfo(status=409, code=9107)), StartVerdict.REFUSED),
         (BulkItem(error=ApiErrorInfo(status=403, code=9020)), StartVerdict.REFUSED),
         # Not started, and nothing wrong with the item: send it again later.
+        (BulkItem(error=ApiErrorInfo(status=408, code=0)), StartVerdict.LATER),
         (BulkItem(error=ApiErrorInfo(status=401, code=0)), StartVerdict.STOP),
         (BulkItem(error=ApiErrorInfo(status=429, code=1000)), StartVerdict.LATER),
         (BulkItem(error=ApiErrorInfo(status=503, code=0)), StartVerdict.LATER),
