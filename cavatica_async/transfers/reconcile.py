@@ -27,6 +27,7 @@ from cavatica_async.resources import VolumeObject
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
 from cavatica_async.transfers.requests import storage_request
 
+SKEW = 60.0  # seconds our clock and the platform's may differ by
 FOUND_IN_LIST = "found in the volume's job list after a restart"
 FOUND_BY_EFFECT = "its effect is on the platform (job not found) after a restart"
 
@@ -52,6 +53,7 @@ async def reconcile_storage(
         by_volume[requests[item.id].volume].append(item)
     found: list[tuple[int, str]] = []
     left: list[JournalItem] = []
+    claimed = await journal.job_ids(kind) if pending else set()
     for volume, items in by_volume.items():
         wanted = {_key(requests[item.id]): item for item in items}
         jobs = (
@@ -61,7 +63,11 @@ async def reconcile_storage(
         )
         async for job in jobs:
             key = _job_key(kind, job)
-            if key in wanted:
+            match = wanted.get(key)
+            # A job of the same source and destination from before the item's start was
+            # announced (yesterday's failed export of it), or one the journal already holds,
+            # is not the item's.
+            if match is not None and job.id not in claimed and _after(job, match):
                 found.append((wanted.pop(key).id, job.id))
         left.extend(wanted.values())
     await journal.mark_found(found, FOUND_IN_LIST)
@@ -83,6 +89,14 @@ async def reconcile_storage(
     await journal.mark_planned(again)
     await journal.mark_unsure(unsure)
     return Reconciled(len(found), len(done), len(again), len(unsure))
+
+
+def _after(job: Any, item: JournalItem) -> bool:
+    """Whether `job` started no earlier than SKEW before the item's start was announced."""
+    started = getattr(job, "started_on", None)
+    if started is None or item.started_at is None:
+        return True  # nothing to tell them apart by: the key decides
+    return bool(started.timestamp() >= item.started_at - SKEW)
 
 
 def _key(request: ExportRequest | ImportRequest) -> tuple[Any, ...]:

@@ -24,10 +24,9 @@ from cavatica_async.client import CavaticaClient
 from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import AsyncFileJob
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
-from cavatica_async.transfers.reconcile import FOUND_BY_EFFECT, Reconciled
+from cavatica_async.transfers.reconcile import FOUND_BY_EFFECT, SKEW, Reconciled
 from cavatica_async.transfers.requests import request_of
 
-SKEW = 60.0  # seconds our clock and the platform's may differ by
 ASYNC_KINDS = ("copy", "move", "delete")
 FOUND_IN_JOBS = "found in the async job list after a restart"
 AMBIGUOUS = "several unclaimed jobs of this kind and size started then; which one is not known"

@@ -36,7 +36,7 @@ async def test_exports_are_found_by_job_or_by_effect_or_planned_again(tmp_path: 
     files = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:9]
     requests = [ExportRequest(f, "rfranklin/output", f"r/{f}") for f in files]
     async with (
-        await Journal.open(tmp_path / "j.db") as journal,
+        await Journal.open(tmp_path / "j.db", clock=clock.now) as journal,
         CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
     ):
         await journal.plan("export", [(r.file, r.body()) for r in requests])
@@ -68,7 +68,7 @@ async def test_imports_are_found_and_a_name_already_taken_is_unsure(tmp_path: Pa
     taken = locations[3].rsplit("/", 1)[-1]
     sim.world.add_file("rfranklin/project-2", None, taken, clock.now())
     async with (
-        await Journal.open(tmp_path / "j.db") as journal,
+        await Journal.open(tmp_path / "j.db", clock=clock.now) as journal,
         CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
     ):
         await journal.plan("import", [(f"{r.volume}:{r.location}", r.body()) for r in requests])
@@ -115,3 +115,26 @@ async def test_an_export_missing_from_the_list_is_decided_by_its_effect(
     assert item.state is state
     if state is ItemState.DONE:
         assert (item.job_state, item.job_id) == ("COMPLETED", None)
+
+
+async def test_an_earlier_job_of_the_same_export_is_not_the_items(tmp_path: Path) -> None:
+    # Yesterday's copy_only export of the file to the same location; today's start of it is
+    # announced and its answer lost before any call: the old job is not today's item's job.
+    clock = ManualClock()
+    sim = simulator(clock)
+    [file] = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:1]
+    request = ExportRequest(file, "rfranklin/output", f"r/{file}")
+    async with (
+        await Journal.open(tmp_path / "j.db", clock=clock.now) as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        [old] = await client.exports.bulk_start([request], copy_only=True)
+        clock.advance(86_400)
+        await journal.plan("export", [(file, request.body())])
+        await journal.mark_starting([item.id for item in await journal.items()])
+        outcome = await reconcile_storage(client, journal, "export", copy_only=True)
+        [item] = await journal.items()
+    assert old.resource is not None
+    assert outcome.found == 0
+    assert item.job_id != old.resource.id
+    assert item.state is ItemState.UNSURE  # copy_only: the object there could be either's
