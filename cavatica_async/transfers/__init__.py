@@ -10,6 +10,7 @@ from cavatica_async.transfers.manifest import (
     read_manifest,
 )
 from cavatica_async.transfers.report import write_report
+from cavatica_async.transfers.selection import copies_of, exports_of, imports_of
 from cavatica_async.transfers.starter import StartOptions
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "StartOptions",
     "Transfer",
     "TransferOptions",
+    "copies_of",
+    "exports_of",
+    "imports_of",
     "read_manifest",
     "write_report",
 ]

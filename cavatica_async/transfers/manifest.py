@@ -146,7 +146,7 @@ def _item(kind: str, row: Mapping[str, Any]) -> Request:
     required, optional = _COLUMNS[kind]
     unknown = set(row) - required - optional
     if unknown:
-        raise ValueError(f"columns a {kind} item does not take: {', '.join(sorted(unknown))}")
+        raise ValueError(f"columns the {kind} items do not take: {', '.join(sorted(unknown))}")
     missing = required - set(row)
     if missing:
         raise ValueError(f"missing {', '.join(sorted(missing))}")

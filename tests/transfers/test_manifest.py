@@ -75,7 +75,7 @@ def test_every_bad_row_is_named_by_its_line(tmp_path: Path) -> None:
     )
     typo = read_manifest(write(tmp_path, "typo.csv", text), "export")
     assert [str(p) for p in typo.problems] == [
-        "line 2: columns a export item does not take: overwite"
+        "line 2: columns the export items do not take: overwite"
     ]
     text = (
         "file,volume,location,overwrite\n"
