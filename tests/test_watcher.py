@@ -86,8 +86,12 @@ async def test_faults_lose_nothing(client: CavaticaClient, sim: Simulator) -> No
 async def test_an_external_consumer_takes_half_the_budget() -> None:
     # States of a median 30 platform seconds (0.3 s here) outlast the setup even on a loaded
     # machine: with the 5 s of the other tests, jobs could finish before the first poll, and
-    # the budget would never be the limit.
-    sim = simulator(external_usage=500, timing=Timing(median=30, sigma=0.6, failure=0.1))
+    # the budget would never be the limit. A limit of 400 (200 of them the other consumer's)
+    # makes the share small enough to bind however slowly a loaded machine polls: with the
+    # platform's 1000, a slow full-suite run once polled too little to ever wait.
+    sim = simulator(
+        rate_limit=400, external_usage=200, timing=Timing(median=30, sigma=0.6, failure=0.1)
+    )
     async with CavaticaClient(
         token=sim.token, base_url=sim.base_url, transport=sim.transport()
     ) as client:
