@@ -29,7 +29,7 @@ from typing import Any
 
 import anyio
 
-from cavatica_async import CavaticaClient, ClientOptions, ExportRequest, PollPolicy
+from cavatica_async import CavaticaClient, ClientOptions, ExportRequest, PollPolicy, RateBudget
 from cavatica_async.simulator import Simulator, Timing
 from cavatica_async.transfers import ItemState, Journal, StartOptions, Transfer, TransferOptions
 
@@ -81,9 +81,8 @@ async def run(files: int) -> dict[str, Any]:
     jobs = list(sim.jobs.jobs["export"].values())
     longest = max(job.timeline[-1][1] - job.timeline[0][1] for job in jobs) * SPEED
     starts, reads = math.ceil(files / 100), math.ceil(files / 100)
-    floor = bound(
-        starts, reads, longest, client_options.budget_fraction, 0.125
-    )  # the budget's default burst
+    burst = RateBudget().burst  # the client's budget keeps the default
+    floor = bound(starts, reads, longest, client_options.budget_fraction, burst)
     makespan = seconds * SPEED
     return {
         "files": files,

@@ -171,14 +171,8 @@ class Transfer:
     # --- the steps of a run -------------------------------------------------------------------
 
     async def _reconcile(self) -> None:
-        client, journal, copy_only = self._client, self._journal, self._options.start.copy_only
-        for kind in ("export", "import"):
-            self.reconciled[kind] = await reconcile_storage(
-                client, journal, kind, copy_only=copy_only
-            )
-        for kind in ASYNC_KINDS:
-            self.reconciled[kind] = await reconcile_async(client, journal, kind)
-        self.reconciled["drs_import"] = await reconcile_drs(client, journal)
+        for kind in KINDS:
+            self.reconciled[kind] = await self._reconcile_kind(kind)
 
     async def _pin_options(self) -> None:
         """Keep the start options with the journal; a later run must send the same: a resumed
@@ -268,15 +262,15 @@ class Transfer:
         if wait > 0:
             await self._clock.sleep(wait)
 
-    async def _reconcile_kind(self, kind: str) -> None:
-        if kind in ("export", "import"):
-            await reconcile_storage(
+    async def _reconcile_kind(self, kind: str) -> Reconciled:
+        """Decide the items of `kind` left `starting` (docs/transfers.md#reconciliation)."""
+        if kind in STORAGE_KINDS:
+            return await reconcile_storage(
                 self._client, self._journal, kind, copy_only=self._options.start.copy_only
             )
-        elif kind in ASYNC_KINDS:
-            await reconcile_async(self._client, self._journal, kind)
-        else:
-            await reconcile_drs(self._client, self._journal)
+        if kind in ASYNC_KINDS:
+            return await reconcile_async(self._client, self._journal, kind)
+        return await reconcile_drs(self._client, self._journal)
 
     async def _follow(self, watcher: JobWatcher) -> None:
         """Record each job's end until nothing is left to start or watch."""

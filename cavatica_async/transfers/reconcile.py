@@ -154,11 +154,8 @@ async def _import_effect(client: CavaticaClient, request: ImportRequest) -> bool
     been refused, or renamed its file).
     """
     name = request.name or request.location.rstrip("/").rsplit("/", 1)[-1]
-    listing = (
-        client.files.list(project=request.project, names=[name])
-        if request.project is not None
-        else client.files.list(parent=request.parent, names=[name])
-    )
+    # The request names exactly one of project or parent, as `files.list` wants.
+    listing = client.files.list(project=request.project, parent=request.parent, names=[name])
     page = await listing.next_page()
     for file in page.items if page is not None else ():
         storage = file.storage

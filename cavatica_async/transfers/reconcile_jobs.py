@@ -89,10 +89,9 @@ async def _present(client: CavaticaClient, request: DrsImportItem) -> bool:
     """Whether the destination holds a file of the item's name (unnamed: not known)."""
     if request.name is None:
         return False
-    listing = (
-        client.files.list(project=request.project, names=[request.name])
-        if request.project is not None
-        else client.files.list(parent=request.parent, names=[request.name])
+    # The item names exactly one of project or parent, as `files.list` wants.
+    listing = client.files.list(
+        project=request.project, parent=request.parent, names=[request.name]
     )
     page = await listing.next_page()
     return page is not None and any(file.name == request.name for file in page.items)

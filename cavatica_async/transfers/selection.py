@@ -102,13 +102,9 @@ async def _child_folder(
     client: CavaticaClient, project: str | None, parent: str | None, name: str
 ) -> str:
     """The folder `name` at a project's root (`parent` None) or in `parent`, made if missing."""
+    root = project if parent is None else None  # exactly one of the two names the place
     for attempt in range(2):
-        listing = (
-            client.files.list(parent=parent, names=[name])
-            if parent is not None
-            else client.files.list(project=project, names=[name])
-        )
-        page = await listing.next_page()
+        page = await client.files.list(project=root, parent=parent, names=[name]).next_page()
         found = next((f for f in page.items if f.name == name), None) if page else None
         if found is not None:
             if not is_folder(found):
@@ -116,11 +112,7 @@ async def _child_folder(
             return answered_id(found, "folder")
         if attempt == 0:
             try:
-                folder = await (
-                    client.files.create_folder(name, parent=parent)
-                    if parent is not None
-                    else client.files.create_folder(name, project=project)
-                )
+                folder = await client.files.create_folder(name, project=root, parent=parent)
             except ConflictError:
                 continue  # made meanwhile by someone else: list it again
             return answered_id(folder, "folder")
