@@ -114,7 +114,7 @@ async def bulk_post(
         else:
             names = source_names(chunk)
             asked = [body_source(body, names) for body in chunk]
-            matched = match(asked, raw, source_key(names), what, check_order=False)
+            matched = match(asked, raw, source_key(names), what)
         return [
             _one(item, model, f"{what} item {index}", idempotent)
             for index, item in enumerate(matched)

@@ -65,23 +65,17 @@ def match(
     items: Sequence[Any],
     key: Key,
     what: str,
-    *,
-    check_order: bool = True,
 ) -> list[Any]:
     """One answer item per asked key, or None where the answer has nothing trustworthy.
 
-    By position when the answer has one item per input and (with `check_order`) none says it
-    is about something else; otherwise by key alone, where key and item pair up one to one.
+    By position when the answer has one item per input and none says it is about something
+    else; otherwise by key alone, where key and item pair up one to one.
     Error items say nothing about what they are for, so out of order they are trusted for
     nothing; an item about something not asked for is ignored and logged.
     """
     keys = [key(item) for item in items]
-    if len(items) == len(asked) and (
-        not check_order
-        or all(
-            got is None or want is None or got == want
-            for got, want in zip(keys, asked, strict=True)
-        )
+    if len(items) == len(asked) and all(
+        got is None or want is None or got == want for got, want in zip(keys, asked, strict=True)
     ):
         return list(items)
     logger.warning(

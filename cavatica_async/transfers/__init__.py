@@ -1,6 +1,6 @@
 """Transfers: from a list of files to finished jobs, through crashes, without a second start."""
 
-from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
+from cavatica_async.transfers.engine import Transfer
 from cavatica_async.transfers.journal import SCHEMA_VERSION, ItemState, Journal, JournalItem
 from cavatica_async.transfers.journal_lock import JournalError
 from cavatica_async.transfers.manifest import (
@@ -10,6 +10,7 @@ from cavatica_async.transfers.manifest import (
     read_manifest,
 )
 from cavatica_async.transfers.report import write_report
+from cavatica_async.transfers.run_options import Progress, TransferOptions
 from cavatica_async.transfers.selection import copies_of, exports_of, imports_of
 from cavatica_async.transfers.starter import StartOptions
 

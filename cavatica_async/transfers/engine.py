@@ -15,65 +15,34 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 import attrs
 
 from cavatica_async import snapshots
+from cavatica_async._logging import logger
 from cavatica_async.bulk import check_json
 from cavatica_async.client import CavaticaClient
+from cavatica_async.errors import CavaticaError
 from cavatica_async.events import JobEvent
-from cavatica_async.polling import PollPolicy
+from cavatica_async.failures import Scope, Verdict, classify
 from cavatica_async.transfers.job_ends import item_results
 from cavatica_async.transfers.journal import ItemState, Journal
-from cavatica_async.transfers.pacing import DRS_FILES_PER_WINDOW, DRS_WINDOW, drs_wait
+from cavatica_async.transfers.pacing import drs_wait
 from cavatica_async.transfers.reconcile import Reconciled, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
 from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
-from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, StartOptions, start_chunk
+from cavatica_async.transfers.run_options import Progress, TransferOptions, check_seconds
+from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, start_chunk
 from cavatica_async.watcher import JobWatcher
 
 SNAPSHOT_KEY = "watcher_snapshot"
 OPTIONS_KEY = "start_options"
 # After a start call the platform could not take (429, maintenance), wait before the next.
 LATER_BACKOFF = (1.0, 60.0)
-
-
-@attrs.frozen
-class TransferOptions:
-    """How a transfer runs; the defaults are the platform's documented pace."""
-
-    start: StartOptions = attrs.field(factory=StartOptions)
-    drs_files_per_window: int = DRS_FILES_PER_WINDOW  # DRS files started per window
-    drs_window: float = DRS_WINDOW  # seconds (the platform's: 5 minutes)
-    jobs_in_flight: int = 10_000  # per kind: jobs started and not ended
-    unsure: Literal["report", "retry"] = "report"  # retry: start `unsure` items again
-    poll: PollPolicy | None = None  # the watcher's intervals
-    snapshot_every: float = 10.0  # seconds between the watcher snapshots kept in the journal
-
-    def __attrs_post_init__(self) -> None:
-        if not self.drs_files_per_window >= CHUNK:
-            raise ValueError(f"drs_files_per_window must be at least {CHUNK}")
-        if not self.drs_window > 0:
-            raise ValueError("drs_window must be more than 0 seconds")
-        if self.jobs_in_flight < 1:
-            raise ValueError("jobs_in_flight must be at least 1")
-        if self.unsure not in ("report", "retry"):
-            raise ValueError(f"unsure must be 'report' or 'retry', got {self.unsure!r}")
-
-
-@attrs.frozen
-class Progress:
-    """Where a transfer stands: items per state, requests, the budget, time left."""
-
-    items: dict[str, int]  # ItemState value -> how many
-    requests: int  # sent by this client so far (retries included)
-    rate_limited: int  # 429 answers (a transfer inside the budget draws none)
-    remaining: int | None  # requests left in the platform's current window
-    jobs_watched: int  # jobs started and not ended
-    start_calls: int  # start calls sent by this run
-    seconds_left: float | None  # a rough estimate; None until a job has ended
+# Failures of a mid-run reconciliation that a later try may get past.
+TRANSIENT = (Verdict.RETRY, Verdict.RATE_LIMITED, Verdict.MAINTENANCE)
 
 
 class Transfer:
@@ -95,6 +64,8 @@ class Transfer:
         self._start_calls = 0
         self._starting_kinds = 0
         self._running = False
+        self._runs_ended = 0
+        self._phase = "waiting"
         self._follow_scope: anyio.CancelScope | None = None
         self.reconciled: dict[str, Reconciled] = {}
 
@@ -115,10 +86,12 @@ class Transfer:
         self._running = True
         self._finished = anyio.Event()
         try:
+            self._phase = "reconciling"
             await self._pin_options()
             await self._reconcile()
             if self._options.unsure == "retry":
-                await self._journal.retry_unsure()
+                await self._journal.replan(unsure=True)
+            self._phase = "running"
             async with JobWatcher(
                 self._client, policy=self._options.poll, keep_open=True, resume=await self._resume()
             ) as watcher:
@@ -140,15 +113,27 @@ class Transfer:
                 await self._save_snapshot(watcher)
         finally:
             self._running = False
+            self._phase = "ended"
+            self._runs_ended += 1
             self._finished.set()
         return await self._journal.counts()
 
+    async def retry(self, *, refused: bool = False, failed: bool = False) -> int:
+        """Plan again the items the platform refused at start, or whose job did not complete,
+        for the next `run()`; returns how many (docs/transfers.md#a-run)."""
+        if self._running:
+            raise RuntimeError("items cannot be planned again while the transfer runs")
+        return await self._journal.replan(refused=refused, failed=failed)
+
     async def progress(self, every: float = 1.0) -> AsyncIterator[Progress]:
-        """Where the transfer stands, every `every` seconds while `run()` goes, and once after."""
+        """Where the transfer stands, every `every` seconds while a `run()` goes, and once after
+        it ends. Begun before `run()`, it waits for the run (yielding as it waits)."""
+        check_seconds("every", every, zero=False)
+        runs = self._runs_ended
         while True:
-            running = self._running
+            ended = self._runs_ended > runs or (not self._running and runs > 0)
             yield await self.snapshot()
-            if not running:
+            if ended:
                 return
             with anyio.move_on_after(every):
                 await self._finished.wait()
@@ -159,7 +144,9 @@ class Transfer:
         stats = self._client.transport.stats
         rate_limit = self._client.transport.rate_limit
         return Progress(
+            phase=self._phase,
             items={state.value: counts[state] for state in ItemState},
+            failed=await self._journal.failed(),
             requests=stats.requests,
             rate_limited=stats.rate_limited,
             remaining=None if rate_limit is None else rate_limit.remaining,
@@ -231,7 +218,7 @@ class Transfer:
                 for job_id in outcome.jobs:
                     self._watch(watcher, kind, job_id)
                 if outcome.unknown:
-                    await self._reconcile_kind(kind)  # before this kind's next start
+                    await self._settle(kind)  # before this kind's next start
                     for item in await self._journal.items(ItemState.STARTED, kind=kind):
                         if item.job_id is not None:
                             self._watch(watcher, kind, item.job_id)
@@ -270,7 +257,25 @@ class Transfer:
             )
         if kind in ASYNC_KINDS:
             return await reconcile_async(self._client, self._journal, kind)
-        return await reconcile_drs(self._client, self._journal)
+        resolution = self._options.start.conflict_resolution
+        return await reconcile_drs(self._client, self._journal, conflict_resolution=resolution)
+
+    async def _settle(self, kind: str) -> None:
+        """Reconcile `kind` in the middle of a run. A read that fails for a while (the network,
+        a 5xx, a 429, maintenance) is tried again after a backoff while the watch goes on; one
+        that cannot get better (the token refused, a 403) ends the run."""
+        failures = 0
+        while True:
+            try:
+                await self._reconcile_kind(kind)
+                return
+            except CavaticaError as error:
+                if classify(error, Scope.LIST) not in TRANSIENT:
+                    raise
+                failures += 1
+                logger.warning("transfer: reconciling %s items failed (%s); again", kind, error)
+                low, high = LATER_BACKOFF
+                await self._clock.sleep(min(high, low * 2 ** (failures - 1)))
 
     async def _follow(self, watcher: JobWatcher) -> None:
         """Record each job's end until nothing is left to start or watch."""

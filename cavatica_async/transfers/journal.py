@@ -11,7 +11,6 @@ own, but it is built on asyncio's futures and does not run under trio.
 
 from __future__ import annotations
 
-import enum
 import json
 import sqlite3
 import time
@@ -21,64 +20,19 @@ from typing import IO, Any, TypeVar
 
 import anyio
 import anyio.to_thread
-import attrs
 
 from cavatica_async.transfers.journal_lock import JournalError, hold_lock, release_lock
+from cavatica_async.transfers.journal_rows import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    ItemState,
+    JournalItem,
+    item_of_row,
+    transaction,
+)
 
 T = TypeVar("T")
-
-SCHEMA_VERSION = 1
-# The schema, version 1: plain tables a user may read with the sqlite3 shell. A change to it
-# is a new version, and a journal of another version is refused rather than misread.
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS items (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,              -- export, import, drs_import, copy, move, delete
-    source TEXT NOT NULL,            -- what the item moves: a file id, a location, a DRS URI
-    request TEXT NOT NULL,           -- the JSON item the start call sends
-    state TEXT NOT NULL,             -- planned, starting, started, done, refused, unsure
-    job_id TEXT,                     -- the platform's job, once its start was answered
-    job_state TEXT,                  -- the job's final state (COMPLETED, FAILED, ...)
-    error TEXT,                      -- the platform's error object, as JSON
-    note TEXT,                       -- how reconciliation decided the item, if it did
-    attempts INTEGER NOT NULL DEFAULT 0,
-    planned_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    UNIQUE (kind, source)
-);
-CREATE INDEX IF NOT EXISTS items_by_state ON items (state);
-CREATE INDEX IF NOT EXISTS items_by_job ON items (kind, job_id);
-"""
-
-
-class ItemState(str, enum.Enum):
-    """Where an item of a transfer stands."""
-
-    PLANNED = "planned"  # nothing sent yet
-    STARTING = "starting"  # a start call may have gone out: reconcile before anything else
-    STARTED = "started"  # the platform gave it a job
-    DONE = "done"  # its job ended (COMPLETED or FAILED, in job_state)
-    REFUSED = "refused"  # the start call refused it (error); nothing was started
-    UNSURE = "unsure"  # reconciliation could not tell whether it started
-
-
-@attrs.frozen
-class JournalItem:
-    """One item as the journal holds it."""
-
-    id: int
-    kind: str
-    source: str
-    request: dict[str, Any]
-    state: ItemState
-    job_id: str | None
-    job_state: str | None
-    error: dict[str, Any] | None
-    attempts: int
-    note: str | None = None
-    started_at: float | None = None  # when its start was last announced (wall seconds)
+__all__ = ["SCHEMA_VERSION", "ItemState", "Journal", "JournalError", "JournalItem"]
 
 
 class Journal:
@@ -99,43 +53,7 @@ class Journal:
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Journal:
         """Open (or create) the journal at `path`; `JournalError` if it is of another version."""
 
-        def connect() -> tuple[sqlite3.Connection, IO[str] | None]:
-            # One run at a time: two would both start what is planned. The lock is the
-            # operating system's, so a run that dies lets go of it (docs/transfers.md#the-journal).
-            lock = hold_lock(Path(path))
-            try:
-                connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            except sqlite3.Error as exc:
-                release_lock(lock)
-                raise JournalError(f"{path} cannot be opened as a journal: {exc}") from None
-            try:
-                connection.execute("PRAGMA journal_mode=WAL")
-                # FULL: a commit is on disk before the start call it announces is sent.
-                connection.execute("PRAGMA synchronous=FULL")
-                connection.executescript(_SCHEMA)
-                row = connection.execute(
-                    "SELECT value FROM meta WHERE key = 'schema_version'"
-                ).fetchone()
-                if row is None:
-                    connection.execute(
-                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-                    )
-                elif row[0] != str(SCHEMA_VERSION):
-                    raise JournalError(
-                        f"{path} is a journal of schema version {row[0]}, this library writes "
-                        f"version {SCHEMA_VERSION}"
-                    )
-            except sqlite3.DatabaseError as exc:
-                connection.close()
-                release_lock(lock)
-                raise JournalError(f"{path} is not a transfer journal: {exc}") from None
-            except JournalError:
-                connection.close()
-                release_lock(lock)
-                raise
-            return connection, lock
-
-        connection, lock = await anyio.to_thread.run_sync(connect)
+        connection, lock = await anyio.to_thread.run_sync(_connect, path)
         return cls(connection, clock, lock)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -157,20 +75,30 @@ class Journal:
         await self.aclose()
 
     async def plan(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        """Add (source, request) items of one kind as planned; those already planned are kept
-        as they are. Returns how many were new."""
+        """Add (source, request) items of one kind as planned; one already in the journal with
+        the same request is kept as it is. Returns how many were new. `ValueError`, and
+        nothing planned, if a source comes with two requests (here or against the journal):
+        an item is known by its source, and the second would be lost unseen."""
         now = self._clock()
-        rows = [(kind, source, json.dumps(request), now) for source, request in items]
+        bodies: dict[str, str] = {}
+        for source, request in items:
+            body = json.dumps(request)
+            if bodies.setdefault(source, body) != body:
+                raise ValueError(f"{kind} source {source!r} is planned twice, with two requests")
+        rows = [(kind, source, body, now) for source, body in bodies.items()]
 
         def insert(connection: sqlite3.Connection) -> int:
-            with _transaction(connection):
+            with transaction(connection):
                 before = connection.total_changes
                 connection.executemany(
                     "INSERT OR IGNORE INTO items (kind, source, request, state, planned_at) "
                     "VALUES (?, ?, ?, 'planned', ?)",
                     rows,
                 )
-                return connection.total_changes - before
+                added = connection.total_changes - before
+                if added < len(rows):
+                    _check_same(connection, kind, bodies)
+                return added
 
         return await self._run(insert)
 
@@ -229,16 +157,39 @@ class Journal:
             [(why, item_id) for item_id, why in unsure],
         )
 
-    async def retry_unsure(self) -> int:
-        """Plan every `unsure` item again (the user's explicit choice); returns how many."""
+    async def replan(
+        self, *, unsure: bool = False, refused: bool = False, failed: bool = False
+    ) -> int:
+        """Plan again every item that is `unsure`, `refused`, or done with a job that did not
+        complete, as chosen (the user's explicit choice: an unsure item may have started).
+        Their job, error and note are cleared; attempts are kept. Returns how many."""
+        wanted = (unsure, refused, failed)
 
         def update(connection: sqlite3.Connection) -> int:
-            with _transaction(connection):
+            with transaction(connection):
                 return connection.execute(
-                    "UPDATE items SET state = 'planned', job_id = NULL WHERE state = 'unsure'"
+                    "UPDATE items SET state = 'planned', job_id = NULL, job_state = NULL, "
+                    "error = NULL, note = NULL, finished_at = NULL WHERE (?1 AND state = "
+                    "'unsure') OR (?2 AND state = 'refused') OR (?3 AND state = 'done' AND "
+                    "job_state IS NOT 'COMPLETED')",
+                    wanted,
                 ).rowcount
 
-        return await self._run(update)
+        return await self._run(update) if any(wanted) else 0
+
+    async def failed(self, kind: str | None = None) -> int:
+        """How many items (of `kind`, None: any) are done with a job that did not complete."""
+
+        def count(connection: sqlite3.Connection) -> int:
+            return int(
+                connection.execute(
+                    "SELECT COUNT(*) FROM items WHERE state = 'done' AND job_state IS NOT "
+                    "'COMPLETED' AND (?1 IS NULL OR kind = ?1)",
+                    (kind,),
+                ).fetchone()[0]
+            )
+
+        return await self._run(count)
 
     async def mark_done(
         self, kind: str, job_id: str, job_state: str, error: dict[str, Any] | None = None
@@ -247,7 +198,7 @@ class Journal:
         now = self._clock()
 
         def update(connection: sqlite3.Connection) -> int:
-            with _transaction(connection):
+            with transaction(connection):
                 cursor = connection.execute(
                     "UPDATE items SET state = 'done', job_state = ?, error = ?, finished_at = ? "
                     "WHERE kind = ? AND job_id = ? AND state = 'started'",
@@ -289,7 +240,7 @@ class Journal:
 
         def select(connection: sqlite3.Connection) -> list[JournalItem]:
             rows = connection.execute(query, (wanted, kind, job_id, limit))
-            return [_item(row) for row in rows]
+            return [item_of_row(row) for row in rows]
 
         return await self._run(select)
 
@@ -303,6 +254,16 @@ class Journal:
             return {str(job_id) for (job_id,) in rows}
 
         return await self._run(select)
+
+    async def held_jobs(self, kind: str, job_ids: Sequence[str]) -> set[str]:
+        """Which of `job_ids` the journal already holds for items of `kind`."""
+        wanted = sorted(set(job_ids))
+
+        def select(connection: sqlite3.Connection) -> set[str]:
+            query = "SELECT 1 FROM items WHERE kind = ? AND job_id = ? LIMIT 1"
+            return {j for j in wanted if connection.execute(query, (kind, j)).fetchone()}
+
+        return await self._run(select) if wanted else set()
 
     async def counts(self, kind: str | None = None) -> dict[ItemState, int]:
         """How many items (of `kind`, None: any) are in each state."""
@@ -338,37 +299,69 @@ class Journal:
 
     async def _update(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         def update(connection: sqlite3.Connection) -> None:
-            with _transaction(connection):
+            with transaction(connection):
                 connection.executemany(statement, rows)
 
         await self._run(update)
 
 
-class _transaction:  # noqa: N801 (used as a statement: `with _transaction(c):`)
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on an error: one durable step."""
+def _check_ours(connection: sqlite3.Connection, path: str | Path) -> None:
+    """`JournalError` for a database that holds tables and is not a journal: it is read before
+    anything is written, so another program's file is left as it was."""
+    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    if tables and not {"meta", "items"} <= tables:
+        raise JournalError(f"{path} is not a transfer journal: it holds other tables")
+    if tables:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            raise JournalError(f"{path} is not a transfer journal: it has no schema version")
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
 
-    def __enter__(self) -> None:
-        self._connection.execute("BEGIN IMMEDIATE")
+def _check_same(connection: sqlite3.Connection, kind: str, bodies: dict[str, str]) -> None:
+    """`ValueError` if a source already in the journal was planned with another request."""
+    for source, body in bodies.items():
+        row = connection.execute(
+            "SELECT request FROM items WHERE kind = ? AND source = ?", (kind, source)
+        ).fetchone()
+        if row is not None and row[0] != body:
+            raise ValueError(
+                f"{kind} source {source!r} is in this journal with another request: {row[0]}; "
+                "a journal keeps one request per source (start another journal for another)"
+            )
 
-    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        self._connection.execute("ROLLBACK" if kind is not None else "COMMIT")
 
-
-def _item(row: tuple[Any, ...]) -> JournalItem:
-    item_id, kind, source, request, state, job_id, job_state, error, attempts, note, at = row
-    return JournalItem(
-        id=item_id,
-        kind=kind,
-        source=source,
-        request=json.loads(request),
-        state=ItemState(state),
-        job_id=job_id,
-        job_state=job_state,
-        error=None if error is None else json.loads(error),
-        attempts=attempts,
-        note=note,
-        started_at=at,
-    )
+def _connect(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | None]:
+    """The journal's connection and lock, the schema checked (`JournalError` if it cannot)."""
+    # One run at a time: two would both start what is planned. The lock is the
+    # operating system's, so a run that dies lets go of it (docs/transfers.md#the-journal).
+    lock = hold_lock(Path(path))
+    try:
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        release_lock(lock)
+        raise JournalError(f"{path} cannot be opened as a journal: {exc}") from None
+    try:
+        _check_ours(connection, path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before the start call it announces is sent.
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.executescript(SCHEMA)
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            connection.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif row[0] != str(SCHEMA_VERSION):
+            raise JournalError(
+                f"{path} is a journal of schema version {row[0]}, this library writes "
+                f"version {SCHEMA_VERSION}"
+            )
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        release_lock(lock)
+        raise JournalError(f"{path} is not a transfer journal: {exc}") from None
+    except JournalError:
+        connection.close()
+        release_lock(lock)
+        raise
+    return connection, lock

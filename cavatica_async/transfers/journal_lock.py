@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
+from cavatica_async.errors import CavaticaError
 
-class JournalError(Exception):
+
+class JournalError(CavaticaError):
     """The journal file cannot be used (another schema version, not a journal, in use)."""
 
 

@@ -21,7 +21,7 @@ import csv
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -112,34 +112,63 @@ def read_manifest(path: str | Path, kind: str) -> Manifest:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line, row) for each item row; a row that cannot be read is its problem's text."""
+    """(line, row) for each item row; a row that cannot be read is its problem's text. A file
+    that cannot be read to its end is a `ValueError`: rows past the point would be lost."""
     suffix = path.suffix.lower()
-    with path.open(newline="", encoding="utf-8", errors="strict") as handle:
-        if suffix in (".jsonl", ".ndjson"):
-            for line, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                if len(text) > MAX_LINE:
-                    yield line, f"over {MAX_LINE:,} characters"
-                    continue
-                try:
-                    row = json.loads(text)
-                except ValueError as exc:
-                    yield line, f"not JSON: {exc}"
-                    continue
-                yield line, row if isinstance(row, dict) else "not a JSON object"
-            return
-        if suffix not in (".csv", ".tsv"):
-            raise ValueError(f"{path}: a manifest is .csv, .tsv, .jsonl or .ndjson")
-        reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                yield line, "more fields than the header names"
-            elif any(value is None for value in row.values()):
-                yield line, "fewer fields than the header names"
-            else:
-                yield line, {k.strip(): v.strip() for k, v in row.items() if v.strip() != ""}
+    if suffix not in (".csv", ".tsv", ".jsonl", ".ndjson"):
+        raise ValueError(f"{path}: a manifest is .csv, .tsv, .jsonl or .ndjson")
+    line = 0
+    try:
+        # utf-8-sig: a byte-order mark, as spreadsheet programs write, is not part of a column.
+        with path.open(newline="", encoding="utf-8-sig", errors="strict") as handle:
+            if suffix in (".jsonl", ".ndjson"):
+                for line, text in _lines(handle):
+                    yield line, _json_row(text)
+                return
+            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
+            for row in reader:
+                line = reader.line_num
+                yield line, _csv_row(row)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text after line {line}: {exc.reason}") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}: line {line + 1} cannot be read as CSV: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
+def _lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
+    """(line, text) of each line that is not blank; one over MAX_LINE is read no further than
+    that (an endless line must not fill the memory) and comes back as ''."""
+    line = 0
+    while text := handle.readline(MAX_LINE + 1):
+        line += 1
+        if len(text) > MAX_LINE:
+            while text and not text.endswith("\n"):
+                text = handle.readline(MAX_LINE + 1)
+            yield line, ""
+        elif text.strip():
+            yield line, text
+
+
+def _json_row(text: str) -> dict[str, Any] | str:
+    if not text:
+        return f"over {MAX_LINE:,} characters"
+    try:
+        row = json.loads(text)
+    except RecursionError:
+        return "not JSON: nested too deeply"
+    except ValueError as exc:
+        return f"not JSON: {exc}"
+    return row if isinstance(row, dict) else "not a JSON object"
+
+
+def _csv_row(row: dict[str | Any, Any]) -> dict[str, Any] | str:
+    if None in row:
+        return "more fields than the header names"
+    if any(value is None for value in row.values()):
+        return "fewer fields than the header names"
+    return {k.strip(): v.strip() for k, v in row.items() if v.strip() != ""}
 
 
 def _item(kind: str, row: Mapping[str, Any]) -> Request:

@@ -11,8 +11,12 @@ announced together share their `started_at`). Each chunk is decided as a whole
   such job and it is watched from there; none and nothing started, the chunk is planned again;
   more than one, the chunk is `unsure`.
 - DRS imports: the platform lists no DRS import jobs. An item whose named file is in its
-  destination is done by its effect; the rest are `unsure`, since a job may sit in the
-  platform's DRS queue (500 files per 5 minutes) with nothing to show yet.
+  destination is done by its effect (only when a taken name is skipped: an import that
+  overwrites or renames leaves a file of the name either way); the rest are `unsure`, since a
+  job may sit in the platform's DRS queue (500 files per 5 minutes) with nothing to show yet.
+
+A job of the same kind, size and moment started by another client of the same user cannot be
+told from the chunk's: the list names no job's files (docs/transfers.md#reconciliation).
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ AMBIGUOUS = "several unclaimed jobs of this kind and size started then; which on
 DRS_NO_LIST = (
     "the platform lists no DRS import jobs, and a queued import shows nothing yet "
     "(docs/transfers.md#reconciliation)"
+)
+DRS_NOT_BY_NAME = (
+    "the platform lists no DRS import jobs, and with a conflict resolution other than SKIP a "
+    "file of the item's name does not show whether this import made it"
 )
 
 
@@ -70,16 +78,21 @@ async def reconcile_async(client: CavaticaClient, journal: Journal, kind: str) -
     return Reconciled(found=len(found), planned_again=len(again), unsure=len(unsure))
 
 
-async def reconcile_drs(client: CavaticaClient, journal: Journal) -> Reconciled:
+async def reconcile_drs(
+    client: CavaticaClient, journal: Journal, *, conflict_resolution: str = "SKIP"
+) -> Reconciled:
     """Decide every `starting` DRS import (see the module's rules)."""
     done: list[int] = []
     unsure: list[tuple[int, str]] = []
+    # Only when a taken name is skipped does the name say the import's effect is there: one
+    # that overwrites or renames leaves a file of the name before and after alike.
+    by_name = conflict_resolution.upper() == "SKIP"
     for item in await journal.items(ItemState.STARTING, kind="drs_import"):
         request = request_of("drs_import", item.request)
-        if isinstance(request, DrsImportItem) and await _present(client, request):
+        if by_name and isinstance(request, DrsImportItem) and await _present(client, request):
             done.append(item.id)
         else:
-            unsure.append((item.id, DRS_NO_LIST))
+            unsure.append((item.id, DRS_NO_LIST if by_name else DRS_NOT_BY_NAME))
     await journal.mark_done_by_effect(done, FOUND_BY_EFFECT)
     await journal.mark_unsure(unsure)
     return Reconciled(done_by_effect=len(done), unsure=len(unsure))

@@ -8,6 +8,7 @@ accepted, and reconciliation looks for them before anything new starts.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from cavatica_async.models import ApiErrorInfo, BulkItem
 from cavatica_async.transfers.job_ends import error_json
 from cavatica_async.transfers.journal import Journal, JournalItem
 from cavatica_async.transfers.requests import check_kind, request_of
-from cavatica_async.transfers.start_results import StartVerdict, start_result
+from cavatica_async.transfers.start_results import StartResult, StartVerdict, start_result
 
 CHUNK = 100  # items per start call (docs/platform.md#bulk-calls)
 STORAGE_KINDS = ("export", "import")  # one job per item; the others: one job per call
@@ -79,10 +80,12 @@ async def start_chunk(
         # Storage bulk starts give each item of a failed call an error item; anything that
         # still gets here says nothing per item: every item may have started.
         results = [BulkItem(error=error_info(error)) for _ in items]
+    verdicts = [start_result(result) for result in results]
+    trusted = _trusted_jobs(kind, verdicts, await journal.held_jobs(kind, _job_ids(verdicts)))
     started, refused, later, unknown = [], [], [], []
     stop: ApiErrorInfo | None = None
-    for item, result in zip(items, map(start_result, results), strict=True):
-        if result.verdict is StartVerdict.STARTED and result.job_id is not None:
+    for item, result in zip(items, verdicts, strict=True):
+        if result.job_id in trusted:
             started.append((item.id, result.job_id))
         elif result.verdict is StartVerdict.REFUSED:
             refused.append((item.id, error_json(result.error) or {}))
@@ -99,6 +102,19 @@ async def start_chunk(
         raise StartStoppedError(f"the platform refused the token (HTTP 401): {stop.message}")
     jobs = tuple(dict.fromkeys(job_id for _, job_id in started))
     return ChunkOutcome(len(started), len(refused), len(later), len(unknown), jobs)
+
+
+def _job_ids(verdicts: Sequence[StartResult]) -> list[str]:
+    return [v.job_id for v in verdicts if v.verdict is StartVerdict.STARTED and v.job_id]
+
+
+def _trusted_jobs(kind: str, verdicts: Sequence[StartResult], held: set[str]) -> set[str]:
+    """The job ids of an answer that can be recorded. A job the journal already holds for other
+    items (an answer replayed by a proxy) or, for a kind of one job per item, one named for two
+    items cannot be the new start's: those items stay `starting`, for reconciliation."""
+    counted = Counter(_job_ids(verdicts))
+    once = kind not in STORAGE_KINDS
+    return {job_id for job_id, n in counted.items() if (once or n == 1) and job_id not in held}
 
 
 async def _send(

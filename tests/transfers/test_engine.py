@@ -18,7 +18,8 @@ from cavatica_async import (
 )
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal
-from cavatica_async.transfers.engine import Progress, Transfer, TransferOptions
+from cavatica_async.transfers.engine import Transfer
+from cavatica_async.transfers.run_options import Progress, TransferOptions
 from cavatica_async.transfers.starter import StartOptions, StartStoppedError
 
 from tests.helpers_watch import FAST, root_files, simulator
