@@ -118,6 +118,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     if suffix not in (".csv", ".tsv", ".jsonl", ".ndjson"):
         raise ValueError(f"{path}: a manifest is .csv, .tsv, .jsonl or .ndjson")
     line = 0
+    reader: csv.DictReader[str] | None = None
     try:
         # utf-8-sig: a byte-order mark, as spreadsheet programs write, is not part of a column.
         with path.open(newline="", encoding="utf-8-sig", errors="strict") as handle:
@@ -132,7 +133,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text after line {line}: {exc.reason}") from None
     except csv.Error as exc:
-        raise ValueError(f"{path}: line {line + 1} cannot be read as CSV: {exc}") from None
+        at = reader.line_num if reader is not None else line
+        raise ValueError(f"{path}: cannot be read as CSV after line {at}: {exc}") from None
     except OSError as exc:
         raise ValueError(f"{path} cannot be read: {exc.strerror or exc}") from None
 

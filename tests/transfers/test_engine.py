@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 
 from cavatica_async import (
@@ -13,7 +14,9 @@ from cavatica_async import (
     CopyItem,
     DrsImportItem,
     ExportRequest,
+    ForbiddenError,
     ImportRequest,
+    RetryPolicy,
     UnauthorizedError,
 )
 from cavatica_async.simulator import Simulator
@@ -27,7 +30,7 @@ from tests.helpers_watch import FAST, root_files, simulator
 pytestmark = pytest.mark.anyio
 
 P1, P2 = "rfranklin/project-1", "rfranklin/project-2"
-NAN = float("nan")
+NAN, INF = float("nan"), float("inf")
 
 
 def every_kind(sim: Simulator) -> dict[str, list[object]]:
@@ -207,3 +210,139 @@ async def test_add_refuses_what_could_not_be_sent(
         with pytest.raises(error):
             await Transfer(client, journal).add(kind, requests)  # type: ignore[arg-type]
         assert sum((await journal.counts()).values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"drs_window": INF}, ValueError),
+        ({"drs_window": 0}, ValueError),
+        ({"snapshot_every": NAN}, ValueError),
+        ({"snapshot_every": -1}, ValueError),
+        ({"jobs_in_flight": 1.5}, ValueError),
+        ({"jobs_in_flight": True}, ValueError),
+        ({"drs_files_per_window": 99}, ValueError),
+        ({"unsure": "skip"}, ValueError),
+        ({"poll": "fast"}, TypeError),
+        ({"start": None}, TypeError),
+    ],
+)
+def test_options_that_cannot_work_are_refused(settings: dict[str, object], error: type) -> None:
+    with pytest.raises(error, match=next(iter(settings))):
+        TransferOptions(**settings)  # type: ignore[arg-type]
+
+
+def test_options_that_can_work_are_kept() -> None:
+    options = TransferOptions(snapshot_every=0, jobs_in_flight=1, drs_window=0.5)
+    assert (options.snapshot_every, options.jobs_in_flight, options.drs_window) == (0, 1, 0.5)
+
+
+class LostThenRefused(httpx.AsyncBaseTransport):
+    """The simulator's transport, losing the answer to the first export start after the
+    platform took it (its items stay `starting`), then failing the next read of the volume's
+    job list (the mid-run reconcile's) with `status`."""
+
+    def __init__(self, sim: Simulator, status: int) -> None:
+        self._inner = sim.transport()
+        self._status = status
+        self.lost = self.failed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.lost and not self.failed and request.url.path.endswith("/storage/exports"):
+            self.failed = True
+            return httpx.Response(self._status, json={"status": self._status, "message": "no"})
+        answer = await self._inner.handle_async_request(request)
+        if not self.lost and request.url.path.endswith("/bulk/storage/exports/create"):
+            self.lost = True
+            raise httpx.ReadError("the connection broke after the call was sent")
+        return answer
+
+
+@pytest.mark.parametrize(("status", "ends"), [(502, False), (429, False), (403, True)])
+async def test_a_mid_run_reconcile_outlives_a_failed_read(
+    tmp_path: Path, status: int, ends: bool
+) -> None:
+    sim = simulator()
+    exports = every_kind(sim)["export"][:30]
+    transport = LostThenRefused(sim, status)
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(
+            sim.token, sim.base_url, transport=transport, retry=RetryPolicy(max_retries=0)
+        ) as client,
+    ):
+        transfer = Transfer(client, journal, TransferOptions(poll=FAST))
+        await transfer.add("export", exports)  # type: ignore[arg-type]
+        if ends:
+            with pytest.raises(ForbiddenError):
+                await transfer.run()
+            counts = await journal.counts()
+            assert counts[ItemState.STARTING] == 30  # left for the next run to reconcile
+        else:
+            counts = await transfer.run()
+            assert counts[ItemState.DONE] == 30
+    assert transport.failed
+    assert all(n == 1 for n in sim.start_counts().values())
+
+
+async def test_progress_follows_a_run_begun_later_and_failures_can_be_retried(
+    tmp_path: Path,
+) -> None:
+    sim = simulator()
+    plan = every_kind(sim)
+    exports = [*plan["export"][:4], plan["export"][-1]]  # the last: a read-only volume
+    drs = plan["drs_import"][:50]  # not-a-uri-0 fails inside its job
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        options = TransferOptions(poll=FAST, drs_files_per_window=100, drs_window=3.0)
+        transfer = Transfer(client, journal, options)
+        await transfer.add("export", exports)  # type: ignore[arg-type]
+        await transfer.add("drs_import", drs)  # type: ignore[arg-type]
+        seen: list[Progress] = []
+        refusals: list[str] = []
+
+        async def follow() -> None:
+            async for progress in transfer.progress(every=0.05):
+                seen.append(progress)
+                if progress.phase == "running" and not refusals:
+                    with pytest.raises(RuntimeError) as error:
+                        await transfer.retry(failed=True)
+                    refusals.append(str(error.value))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(follow)
+            await anyio.sleep(0.2)  # the progress begins first, and waits
+            await transfer.run()
+        items = await journal.items()
+        failed = [
+            i.source for i in items if i.state is ItemState.DONE and i.job_state != "COMPLETED"
+        ]
+        assert "not-a-uri-0" in failed
+        assert seen[0].phase == "waiting"
+        assert seen[-1].phase == "ended"
+        assert seen[-1].failed == len(failed)
+        assert seen[-1].items["refused"] == 1
+        assert refusals
+        assert "while the transfer runs" in refusals[0]
+        assert await transfer.retry(refused=True, failed=True) == len(failed) + 1
+        again = await journal.items(ItemState.PLANNED)
+        assert {i.source for i in again} == {*failed, exports[-1].file}  # type: ignore[attr-defined]
+        assert all(i.error is None and i.job_id is None and i.note is None for i in again)
+        await transfer.run()
+        items = await journal.items()
+    ro = next(i for i in items if i.source == exports[-1].file)  # type: ignore[attr-defined]
+    assert (ro.state, ro.attempts) == (ItemState.REFUSED, 2)
+    bad = next(i for i in items if i.source == "not-a-uri-0")
+    assert (bad.state, bad.job_state, bad.attempts) == (ItemState.DONE, "FAILED", 2)
+
+
+async def test_progress_refuses_an_interval_that_cannot_work(tmp_path: Path) -> None:
+    sim = simulator()
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        with pytest.raises(ValueError, match="every"):
+            await Transfer(client, journal).progress(every=NAN).__anext__()

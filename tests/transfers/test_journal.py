@@ -142,3 +142,72 @@ async def test_one_run_at_a_time(tmp_path: Path) -> None:
 async def test_a_path_that_cannot_be_a_journal(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="cannot be opened"):
         await Journal.open(tmp_path / "missing" / "t.db")
+
+
+async def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "theirs.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE samples (name TEXT)")
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match="holds other tables"):
+        await Journal.open(path)
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master").fetchall()
+        mode = connection.execute("PRAGMA journal_mode").fetchone()
+    assert (tables, mode) == ([("samples",)], ("delete",))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("state", "lost", "is not a valid ItemState"),
+        ("request", "{not json", "Expecting"),
+        ("request", "[1]", "not a JSON object"),
+        ("error", "[" * 100_000, "nested too deeply"),
+    ],
+)
+async def test_a_row_edited_by_hand_is_a_journal_error(
+    tmp_path: Path, column: str, value: str, problem: str
+) -> None:
+    path = tmp_path / "j.db"
+    async with await Journal.open(path) as journal:
+        await journal.plan("delete", [export("x")])
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"UPDATE items SET {column} = ?", (value,))  # noqa: S608
+    async with await Journal.open(path) as journal:
+        with pytest.raises(JournalError, match=f"item 1 cannot be read: .*{problem}"):
+            await journal.items()
+
+
+async def test_a_source_planned_with_two_requests_is_refused(tmp_path: Path) -> None:
+    async with await Journal.open(tmp_path / "j.db") as journal:
+        first, other = export("f1"), ("f1", {"source": {"file": "f1"}, "destination": {}})
+        with pytest.raises(ValueError, match="'f1' is planned twice"):
+            await journal.plan("export", [export("f0"), first, other])
+        assert sum((await journal.counts()).values()) == 0  # nothing of that call
+        assert await journal.plan("export", [first, first]) == 1  # the same twice: once
+        with pytest.raises(ValueError, match="in this journal with another request"):
+            await journal.plan("export", [export("f2"), other])
+        assert [item.source for item in await journal.items()] == ["f1"]
+        assert await journal.plan("export", [first]) == 0  # the same again: kept
+
+
+async def test_replanning_clears_what_the_last_attempt_left(tmp_path: Path) -> None:
+    async with await Journal.open(tmp_path / "j.db") as journal:
+        await journal.plan("export", [export(f"f{n}") for n in range(4)])
+        f0, f1, f2, f3 = (item.id for item in await journal.items())
+        await journal.mark_starting([f0, f1, f2, f3])
+        await journal.mark_unsure([(f0, "who knows")])
+        await journal.mark_refused([(f1, {"status": 403})])
+        await journal.mark_started([(f2, "j2"), (f3, "j3")])
+        await journal.mark_done("export", "j2", "FAILED", {"message": "gone"})
+        await journal.mark_done("export", "j3", "COMPLETED")
+        assert await journal.failed() == await journal.failed("export") == 1
+        assert await journal.replan() == 0
+        assert await journal.replan(unsure=True, refused=True, failed=True) == 3
+        again = await journal.items(ItemState.PLANNED)
+        assert [item.id for item in again] == [f0, f1, f2]
+        assert {(i.job_id, i.job_state, i.error, i.note) for i in again} == {(None,) * 4}
+        assert [item.attempts for item in again] == [1, 1, 1]
+        assert (await journal.items(ItemState.DONE))[0].job_state == "COMPLETED"

@@ -134,3 +134,48 @@ def test_a_manifest_with_bad_rows_plans_nothing_unless_they_are_skipped(tmp_path
         "0123456789abcdef01234567",
         "0123456789abcdef01234568",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("m.csv", b"file\n\xff\xfe\n", "not UTF-8 text"),
+        ("m.jsonl", b'{"file": "\xc3"}\n', "not UTF-8 text"),
+        ("m.csv", b"file\n" + b"a" * 200_000 + b"\n", "cannot be read as CSV after line 1"),
+    ],
+)
+def test_a_file_that_cannot_be_read_to_its_end_is_refused(
+    tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=problem):
+        read_manifest(path, "delete")
+
+
+def test_a_folder_is_not_a_manifest(tmp_path: Path) -> None:
+    folder = tmp_path / "m.csv"
+    folder.mkdir()
+    with pytest.raises(ValueError, match=r"m\.csv cannot be read"):
+        read_manifest(folder, "delete")
+
+
+def test_a_byte_order_mark_is_no_part_of_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes("\ufefffile\n".encode() + FILE.encode() + b"\n")
+    assert read_manifest(path, "delete").requests() == [FILE]
+
+
+def test_json_lines_too_long_or_too_deep_are_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    good = json.dumps({"file": FILE})
+    with path.open("w") as handle:
+        handle.write("[" * 50_000 + "\n")
+        handle.write('{"file": "' + "a" * 300_000 + '"}\n')
+        handle.write(good + "\n")
+    manifest = read_manifest(path, "delete")
+    assert [(p.line, p.message) for p in manifest.problems] == [
+        (1, "not JSON: nested too deeply"),
+        (2, "over 65,536 characters"),
+    ]
+    assert manifest.items == ((3, FILE),)

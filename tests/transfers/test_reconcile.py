@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import respx
 
-from cavatica_async import CavaticaClient, ExportRequest, ImportRequest
+from cavatica_async import CavaticaClient, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.simulator import ManualClock, Simulator, Timing
 from cavatica_async.transfers import ItemState, Journal
 from cavatica_async.transfers.reconcile import FOUND_IN_LIST, reconcile_storage
+from cavatica_async.transfers.reconcile_jobs import reconcile_drs
 
 from tests import canary
 from tests.helpers import FakeClock, make_client
@@ -138,3 +139,28 @@ async def test_an_earlier_job_of_the_same_export_is_not_the_items(tmp_path: Path
     assert outcome.found == 0
     assert item.job_id != old.resource.id
     assert item.state is ItemState.UNSURE  # copy_only: the object there could be either's
+
+
+@pytest.mark.parametrize(
+    ("resolution", "state"),
+    [("SKIP", ItemState.DONE), ("OVERWRITE", ItemState.UNSURE), ("AUTORENAME", ItemState.UNSURE)],
+)
+async def test_a_drs_name_proves_the_import_only_when_taken_names_are_skipped(
+    tmp_path: Path, resolution: str, state: ItemState
+) -> None:
+    clock = ManualClock()
+    sim = simulator(clock)
+    taken = next(f.name for f in sim.world.children(PROJECT, None) if f.type == "file")
+    item = DrsImportItem("drs://h.example/1", project=PROJECT, name=taken)
+    async with (
+        await Journal.open(tmp_path / "j.db", clock=clock.now) as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        await journal.plan("drs_import", [(item.drs_uri, item.body())])
+        await journal.mark_starting([i.id for i in await journal.items()])
+        await reconcile_drs(client, journal, conflict_resolution=resolution)
+        [after] = await journal.items()
+    assert after.state is state
+    assert (after.note or "").startswith(
+        "its effect" if state is ItemState.DONE else "the platform lists no DRS import jobs"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -122,3 +123,71 @@ async def test_a_refused_token_plans_the_chunk_again_and_stops(tmp_path: Path, k
     assert "e" * 32 not in str(error.value)
     assert states == {ItemState.PLANNED}
     assert sim.start_counts() == {}
+
+
+def echoing(ids: list[str]) -> httpx.MockTransport:
+    """Bulk export starts answered with the jobs `ids`, in turn, each naming its own source."""
+    handed = iter(ids)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies = json.loads(request.content)["items"]
+        items = [
+            {"resource": {"id": next(handed), "state": "PENDING", "source": body["source"]}}
+            for body in bodies
+        ]
+        return httpx.Response(200, json={"items": items})
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "states"),
+    [
+        # A replayed answer: the second call's jobs are the first call's.
+        (["j1", "j2"], ["j1", "j2"], [ItemState.STARTED] * 2 + [ItemState.STARTING] * 2),
+        # One job for two exports: neither can be told to be its own.
+        (["j1", "j2"], ["j3", "j3"], [ItemState.STARTED] * 2 + [ItemState.STARTING] * 2),
+        (["j1", "j2"], ["j3", "j4"], [ItemState.STARTED] * 4),
+    ],
+)
+async def test_a_job_named_twice_is_recorded_for_no_item(
+    tmp_path: Path, first: list[str], second: list[str], states: list[ItemState]
+) -> None:
+    files = [f"{n:024x}" for n in range(4)]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient("t" * 32, "https://x.test/v2", transport=echoing(first + second)) as client,
+    ):
+        await journal.plan("export", [(f, ExportRequest(f, "o/v", f).body()) for f in files])
+        items = await journal.items()
+        await start_chunk(client, journal, "export", items[:2])
+        outcome = await start_chunk(client, journal, "export", items[2:])
+        after = await journal.items()
+    assert [item.state for item in after] == states
+    assert outcome.unknown == states.count(ItemState.STARTING)
+    assert len({item.job_id for item in after if item.job_id}) == len(
+        [item for item in after if item.job_id]
+    )
+
+
+async def test_a_reordered_answer_gives_each_export_its_own_job(tmp_path: Path) -> None:
+    files = [f"{n:024x}" for n in range(3)]
+
+    def reordered(request: httpx.Request) -> httpx.Response:
+        bodies = json.loads(request.content)["items"]
+        items = [
+            {"resource": {"id": f"job-{b['source']['file']}", "state": "PENDING", **b}}
+            for b in reversed(bodies)
+        ]
+        return httpx.Response(200, json={"items": items})
+
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(
+            "t" * 32, "https://x.test/v2", transport=httpx.MockTransport(reordered)
+        ) as client,
+    ):
+        await journal.plan("export", [(f, ExportRequest(f, "o/v", f).body()) for f in files])
+        await start_chunk(client, journal, "export", await journal.items())
+        after = await journal.items()
+    assert [(item.source, item.job_id) for item in after] == [(f, f"job-{f}") for f in files]
