@@ -67,6 +67,8 @@ class Transfer:
         self._runs_ended = 0
         self._phase = "waiting"
         self._follow_scope: anyio.CancelScope | None = None
+        self._ends: list[JobEvent] = []  # job ends seen and not yet written
+        self._ends_ready = anyio.Event()
         self.reconciled: dict[str, Reconciled] = {}
 
     async def add(self, kind: str, requests: Iterable[Request]) -> int:
@@ -85,6 +87,7 @@ class Transfer:
             raise RuntimeError("this transfer is already running")
         self._running = True
         self._finished = anyio.Event()
+        self._ends, self._ends_ready = [], anyio.Event()
         try:
             self._phase = "reconciling"
             await self._pin_options()
@@ -110,6 +113,8 @@ class Transfer:
                         raise
                     # One failure (a 401, a closed client): the caller sees it as itself.
                     raise sole from None
+                if self._ends:  # ends of jobs no longer watched, seen as the run ended
+                    await self._write_ends(self._ends, None)
                 await self._save_snapshot(watcher)
         finally:
             self._running = False
@@ -201,18 +206,27 @@ class Transfer:
         later = 0
         try:
             while True:
-                room = await self._room(kind)
-                # An export or import is a job per item: a chunk no larger than the room left.
-                size = min(CHUNK, room) if kind in STORAGE_KINDS else CHUNK
-                items = await self._journal.items(ItemState.PLANNED, kind=kind, limit=size)
+                # Only this task starts items of `kind`: what it reads stays planned.
+                items = await self._journal.items(ItemState.PLANNED, kind=kind, limit=CHUNK)
                 if not items:
                     break
+                # An export or import is a job per item: a chunk waits for room for all of it
+                # (or for `jobs_in_flight`), so that jobs ending one by one do not make calls
+                # of one item each. The other kinds make one job per call.
+                storage = kind in STORAGE_KINDS
+                wanted = min(len(items), self._options.jobs_in_flight) if storage else 1
+                await self._room(kind, wanted)
+                items = items[:wanted] if storage else items
                 if kind == "drs_import":
                     await self._drs_pace(len(items))
-                self._start_calls += 1
-                outcome = await start_chunk(
-                    self._client, self._journal, kind, items, self._options.start
-                )
+                # The call spends the client's budget like any other request, and its ticket
+                # is taken before the intent is committed: cancelled while it waits, the items
+                # are still planned (docs/transfers.md#a-run).
+                with await self._client.transport.spend():
+                    self._start_calls += 1
+                    outcome = await start_chunk(
+                        self._client, self._journal, kind, items, self._options.start
+                    )
                 if kind == "drs_import":
                     self._drs_started.append((self._clock.monotonic(), len(items)))
                 for job_id in outcome.jobs:
@@ -230,12 +244,11 @@ class Transfer:
             self._starting_kinds -= 1
             self._maybe_finish()
 
-    async def _room(self, kind: str) -> int:
-        """Wait until `kind` may start a job; how many it may start."""
-        while len(self._watching[kind]) >= self._options.jobs_in_flight:
+    async def _room(self, kind: str, wanted: int) -> None:
+        """Wait until `kind` may start `wanted` more jobs."""
+        while len(self._watching[kind]) + wanted > self._options.jobs_in_flight:
             self._freed[kind] = anyio.Event()
             await self._freed[kind].wait()
-        return self._options.jobs_in_flight - len(self._watching[kind])
 
     async def _drs_pace(self, files: int) -> None:
         """Wait until `files` more DRS files may start (docs/transfers.md#pacing)."""
@@ -278,34 +291,56 @@ class Transfer:
                 await self._clock.sleep(min(high, low * 2 ** (failures - 1)))
 
     async def _follow(self, watcher: JobWatcher) -> None:
-        """Record each job's end until nothing is left to start or watch."""
-        last_snapshot = self._clock.monotonic()
+        """Record each job's end until nothing is left to start or watch. Ends are gathered
+        while the last ones are written, so a write carries as many as came meanwhile: one
+        transaction (one sync to disk) for a bulk read's worth of ends, not one per job."""
         with anyio.CancelScope() as scope:
             self._follow_scope = scope
             self._maybe_finish()
-            async for event in watcher:
-                if not event.terminal:
-                    continue
-                await self._ended(event)
-                now = self._clock.monotonic()
-                if now - last_snapshot >= self._options.snapshot_every:
-                    await self._save_snapshot(watcher)
-                    last_snapshot = now
-                self._maybe_finish()
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._record, watcher)
+                async for event in watcher:
+                    if event.terminal:
+                        self._ends.append(event)
+                        self._ends_ready.set()
 
-    async def _ended(self, event: JobEvent) -> None:
-        kind = event.kind.value
-        items = await self._journal.items(ItemState.STARTED, kind=kind, job_id=event.job_id)
-        if event.error is not None or event.job is None:
-            note = f"the platform does not know job {event.job_id} any more"
-            await self._journal.mark_unsure([(item.id, note) for item in items])
-        else:
-            await self._journal.mark_results(kind, event.job_id, item_results(event.job, items))
-        self._watching[kind].discard(event.job_id)
-        started = self._started_at.pop(event.job_id, None)
-        if started is not None:
-            self._durations.append(self._clock.monotonic() - started)
-        self._freed[kind].set()
+    async def _record(self, watcher: JobWatcher) -> None:
+        """Write the gathered ends, with the watcher's snapshot when one is due."""
+        last_snapshot = self._clock.monotonic()
+        while True:
+            await self._ends_ready.wait()
+            self._ends_ready = anyio.Event()
+            batch, self._ends = self._ends, []
+            now = self._clock.monotonic()
+            meta = None
+            if now - last_snapshot >= self._options.snapshot_every:
+                # Taken with the batch in hand: it reports final exactly the jobs whose ends
+                # are written with it (or before), so a resumed watch never skips an end the
+                # journal lacks.
+                meta = {SNAPSHOT_KEY: json.dumps(watcher.snapshot())}
+                last_snapshot = now
+            await self._write_ends(batch, meta)
+            for event in batch:
+                kind = event.kind.value
+                self._watching[kind].discard(event.job_id)
+                started = self._started_at.pop(event.job_id, None)
+                if started is not None:
+                    self._durations.append(now - started)
+                self._freed[kind].set()
+            self._maybe_finish()
+
+    async def _write_ends(self, batch: list[JobEvent], meta: dict[str, str] | None) -> None:
+        held = await self._journal.started_items((e.kind.value, e.job_id) for e in batch)
+        ends = []
+        unsure: list[tuple[int, str]] = []
+        for event in batch:
+            items = held.get((event.kind.value, event.job_id), [])
+            if event.error is not None or event.job is None:
+                note = f"the platform does not know job {event.job_id} any more"
+                unsure.extend((item.id, note) for item in items)
+            else:
+                ends.append((event.kind.value, event.job_id, item_results(event.job, items)))
+        await self._journal.record_ends(ends, unsure, meta)
 
     def _maybe_finish(self) -> None:
         idle = not any(self._watching.values())

@@ -25,6 +25,7 @@ from cavatica_async.transfers.journal_lock import JournalError, hold_lock, relea
 from cavatica_async.transfers.journal_rows import (
     SCHEMA,
     SCHEMA_VERSION,
+    SELECT_ITEMS,
     ItemState,
     JournalItem,
     item_of_row,
@@ -191,36 +192,52 @@ class Journal:
 
         return await self._run(count)
 
-    async def mark_done(
-        self, kind: str, job_id: str, job_state: str, error: dict[str, Any] | None = None
-    ) -> int:
-        """Record a job's final state on the items it carries; returns how many."""
-        now = self._clock()
+    async def started_items(
+        self, jobs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[JournalItem]]:
+        """The `started` items of each (kind, job id), in one read."""
+        wanted = list(dict.fromkeys(jobs))
+        query = f"{SELECT_ITEMS} WHERE state = 'started' AND kind = ? AND job_id = ? ORDER BY id"
 
-        def update(connection: sqlite3.Connection) -> int:
-            with transaction(connection):
-                cursor = connection.execute(
-                    "UPDATE items SET state = 'done', job_state = ?, error = ?, finished_at = ? "
-                    "WHERE kind = ? AND job_id = ? AND state = 'started'",
-                    (job_state, None if error is None else json.dumps(error), now, kind, job_id),
-                )
-                return cursor.rowcount
+        def select(connection: sqlite3.Connection) -> dict[tuple[str, str], list[JournalItem]]:
+            return {job: [item_of_row(r) for r in connection.execute(query, job)] for job in wanted}
 
-        return await self._run(update)
+        return await self._run(select)
 
-    async def mark_results(
-        self, kind: str, job_id: str, results: Sequence[tuple[int, str, dict[str, Any] | None]]
+    async def record_ends(
+        self,
+        ends: Sequence[tuple[str, str, Sequence[tuple[int, str, dict[str, Any] | None]]]],
+        unsure: Sequence[tuple[int, str]] = (),
+        meta: dict[str, str] | None = None,
     ) -> None:
-        """Record what one job did to each of its items: (item id, COMPLETED or FAILED, error)."""
+        """In one transaction: what each ended job did to each of its `started` items
+        (kind, job id, [(item id, COMPLETED or FAILED, error)]), items whose job the platform
+        no longer knows (item id, why), and named values that must not be on disk before
+        those ends (the watcher's snapshot, which reports them final)."""
         now = self._clock()
-        await self._update(
-            "UPDATE items SET state = 'done', job_state = ?, error = ?, finished_at = ? "
-            "WHERE id = ? AND kind = ? AND job_id = ? AND state = 'started'",
-            [
-                (state, None if error is None else json.dumps(error), now, item_id, kind, job_id)
-                for item_id, state, error in results
-            ],
-        )
+        results = [
+            (state, None if error is None else json.dumps(error), now, item_id, kind, job_id)
+            for kind, job_id, items in ends
+            for item_id, state, error in items
+        ]
+
+        def write(connection: sqlite3.Connection) -> None:
+            with transaction(connection):
+                connection.executemany(
+                    "UPDATE items SET state = 'done', job_state = ?, error = ?, finished_at = ? "
+                    "WHERE id = ? AND kind = ? AND job_id = ? AND state = 'started'",
+                    results,
+                )
+                connection.executemany(
+                    "UPDATE items SET state = 'unsure', note = ? WHERE id = ? AND state = "
+                    "'started'",
+                    [(why, item_id) for item_id, why in unsure],
+                )
+                connection.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", list((meta or {}).items())
+                )
+
+        await self._run(write)
 
     async def items(
         self,
@@ -233,8 +250,7 @@ class Journal:
         """Items in `state`, of `kind`, of the job `job_id` (None: any), oldest first."""
         wanted = None if state is None else ItemState(state).value
         query = (
-            "SELECT id, kind, source, request, state, job_id, job_state, error, attempts, note, "
-            "started_at FROM items WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
+            f"{SELECT_ITEMS} WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
             "AND (?3 IS NULL OR job_id = ?3) ORDER BY id LIMIT ?4"
         )
 

@@ -78,6 +78,13 @@ class transaction:  # noqa: N801 (used as a statement: `with transaction(c):`)
         self._connection.execute("ROLLBACK" if kind is not None else "COMMIT")
 
 
+# The columns `item_of_row` reads, in its order.
+SELECT_ITEMS = (
+    "SELECT id, kind, source, request, state, job_id, job_state, error, attempts, note, "
+    "started_at FROM items"
+)
+
+
 def item_of_row(row: tuple[Any, ...]) -> JournalItem:
     """One row of `items` as a `JournalItem`; `JournalError` naming the row if it is not one
     (a journal edited by hand, say)."""

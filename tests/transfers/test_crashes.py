@@ -55,7 +55,7 @@ class CrashingJournal(Journal):
         "mark_found",
         "mark_unsure",
         "mark_done_by_effect",
-        "mark_results",
+        "record_ends",
         "save_meta",
     )
 
@@ -177,7 +177,7 @@ def _sent_source(item: JournalItem) -> str:
 BOUNDARIES = [
     pytest.param("mark_starting", True, 1, id="after-the-intent-commit"),
     pytest.param("mark_started", False, 1, id="after-the-answer-before-its-commit"),
-    pytest.param("mark_results", False, 1, id="mid-watch"),
+    pytest.param("record_ends", False, 1, id="mid-watch"),
     pytest.param("mark_starting", True, 2, id="second-chunk-intent"),
 ]
 

@@ -154,7 +154,11 @@ async def test_jobs_in_flight_stay_within_the_bound(tmp_path: Path, kind: str, b
         transfer = Transfer(client, journal, TransferOptions(poll=FAST, jobs_in_flight=bound))
         await transfer.add(kind, plan)  # type: ignore[arg-type]
         counts = await transfer.run()
+        calls = (await transfer.snapshot()).start_calls
     assert counts[ItemState.DONE] == len(plan)
+    # Exports wait for room for a whole chunk (of `bound`) rather than start as jobs end one
+    # by one: 120 in four calls of 30. Copies: 100 items a call, whatever the bound.
+    assert calls == {"export": 4, "copy": 2}[kind]
     # The simulator's record: at no moment were more of the kind's jobs running than the bound
     # (a job counts from its start until the watcher saw it end, which is after its last state).
     events = sorted(
@@ -346,3 +350,23 @@ async def test_progress_refuses_an_interval_that_cannot_work(tmp_path: Path) -> 
     ):
         with pytest.raises(ValueError, match="every"):
             await Transfer(client, journal).progress(every=NAN).__anext__()
+
+
+async def test_start_calls_spend_the_budget_and_draw_no_429(tmp_path: Path) -> None:
+    # A limit of 5 requests a window (3 s here) against 7 copy calls (630 files) and the
+    # watcher's polls: unpaced, the calls alone would go past it in the first window.
+    sim = simulator(rate_limit=5)
+    copies = [CopyItem(f, project=P1) for f in root_files(sim, P2)]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(
+            sim.token, sim.base_url, transport=sim.transport(), retry=RetryPolicy(max_retries=0)
+        ) as client,
+    ):
+        transfer = Transfer(client, journal, TransferOptions(poll=FAST))
+        await transfer.add("copy", copies)
+        counts = await transfer.run()
+        calls = (await transfer.snapshot()).start_calls
+    assert counts[ItemState.DONE] == len(copies) == 630
+    assert client.transport.stats.rate_limited == 0
+    assert calls == 7

@@ -32,9 +32,18 @@ async def test_an_item_walks_its_states(tmp_path: Path) -> None:
         await journal.mark_starting([first.id, second.id, third.id])
         await journal.mark_started([(first.id, "job-1"), (second.id, "job-2")])
         await journal.mark_refused([(third.id, {"status": 400, "code": 9101})])
-        assert await journal.mark_done("export", "job-1", "COMPLETED") == 1
-        assert await journal.mark_done("export", "job-1", "COMPLETED") == 0  # once
-        assert await journal.mark_done("export", "job-2", "FAILED", {"code": 9006}) == 1
+        held = await journal.started_items([("export", "job-1"), ("export", "job-2")])
+        assert {job: [i.source for i in items] for job, items in held.items()} == {
+            ("export", "job-1"): ["f1"],
+            ("export", "job-2"): ["f2"],
+        }
+        end_1 = ("export", "job-1", [(first.id, "COMPLETED", None)])
+        await journal.record_ends([end_1], meta={"watcher_snapshot": "{}"})
+        # Once: an item already done keeps its end.
+        await journal.record_ends([("export", "job-1", [(first.id, "FAILED", None)])])
+        await journal.record_ends([("export", "job-2", [(second.id, "FAILED", {"code": 9006})])])
+        assert await journal.started_items([("export", "job-1")]) == {("export", "job-1"): []}
+        assert await journal.meta("watcher_snapshot") == "{}"
         items = {item.source: item for item in await journal.items()}
         counts = await journal.counts()
     assert (items["f1"].state, items["f1"].job_id, items["f1"].job_state) == (
@@ -201,8 +210,12 @@ async def test_replanning_clears_what_the_last_attempt_left(tmp_path: Path) -> N
         await journal.mark_unsure([(f0, "who knows")])
         await journal.mark_refused([(f1, {"status": 403})])
         await journal.mark_started([(f2, "j2"), (f3, "j3")])
-        await journal.mark_done("export", "j2", "FAILED", {"message": "gone"})
-        await journal.mark_done("export", "j3", "COMPLETED")
+        await journal.record_ends(
+            [
+                ("export", "j2", [(f2, "FAILED", {"message": "gone"})]),
+                ("export", "j3", [(f3, "COMPLETED", None)]),
+            ]
+        )
         assert await journal.failed() == await journal.failed("export") == 1
         assert await journal.replan() == 0
         assert await journal.replan(unsure=True, refused=True, failed=True) == 3

@@ -20,7 +20,9 @@ async def journal_with_outcomes(path: Path) -> Journal:
     await journal.mark_starting([1, 2, 3])
     await journal.mark_started([(1, "j1"), (2, "j1")])
     await journal.mark_refused([(3, {"status": 403, "message": 'read-only, "quoted"'})])
-    await journal.mark_results("delete", "j1", [(1, "COMPLETED", None), (2, "FAILED", {"code": 1})])
+    await journal.record_ends(
+        [("delete", "j1", [(1, "COMPLETED", None), (2, "FAILED", {"code": 1})])]
+    )
     return journal
 
 
