@@ -13,7 +13,6 @@ The run ends when no item is planned, starting or started.
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -33,12 +32,18 @@ from cavatica_async.transfers.pacing import drs_wait
 from cavatica_async.transfers.reconcile import Reconciled, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
 from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
-from cavatica_async.transfers.run_options import Progress, TransferOptions, check_seconds
+from cavatica_async.transfers.run_options import (
+    Progress,
+    TransferOptions,
+    check_seconds,
+    seconds_left,
+)
 from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, start_chunk
 from cavatica_async.watcher import JobWatcher
 
 SNAPSHOT_KEY = "watcher_snapshot"
 OPTIONS_KEY = "start_options"
+PLATFORM_KEY = "platform"  # the API's base URL
 # After a start call the platform could not take (429, maintenance), wait before the next.
 LATER_BACKOFF = (1.0, 60.0)
 # Failures of a mid-run reconciliation that a later try may get past.
@@ -59,8 +64,7 @@ class Transfer:
         self._finished = anyio.Event()  # set when a run ends
         self._freed = {kind: anyio.Event() for kind in KINDS}  # a job of the kind ended
         self._drs_started: list[tuple[float, int]] = []
-        self._durations: list[float] = []
-        self._started_at: dict[str, float] = {}
+        self._began = (0.0, 0)  # when this run's start calls began, and items ended then
         self._start_calls = 0
         self._starting_kinds = 0
         self._running = False
@@ -95,6 +99,7 @@ class Transfer:
             if self._options.unsure == "retry":
                 await self._journal.replan(unsure=True)
             self._phase = "running"
+            self._began = (self._clock.monotonic(), _ended(await self._journal.counts()))
             async with JobWatcher(
                 self._client, policy=self._options.poll, keep_open=True, resume=await self._resume()
             ) as watcher:
@@ -157,7 +162,14 @@ class Transfer:
             remaining=None if rate_limit is None else rate_limit.remaining,
             jobs_watched=sum(len(jobs) for jobs in self._watching.values()),
             start_calls=self._start_calls,
-            seconds_left=self._seconds_left(counts, await self._journal.counts("drs_import")),
+            seconds_left=seconds_left(
+                counts[ItemState.PLANNED] + counts[ItemState.STARTING] + counts[ItemState.STARTED],
+                _ended(counts) - self._began[1],
+                self._clock.monotonic() - self._began[0],
+                (await self._journal.counts("drs_import"))[ItemState.PLANNED]
+                * self._options.drs_window
+                / self._options.drs_files_per_window,
+            ),
         )
 
     # --- the steps of a run -------------------------------------------------------------------
@@ -167,17 +179,21 @@ class Transfer:
             self.reconciled[kind] = await self._reconcile_kind(kind)
 
     async def _pin_options(self) -> None:
-        """Keep the start options with the journal; a later run must send the same: a resumed
-        export without `copy_only` would move files a first run only meant to copy."""
-        mine = json.dumps(attrs.asdict(self._options.start), sort_keys=True)
-        kept = await self._journal.meta(OPTIONS_KEY)
-        if kept is None:
-            await self._journal.save_meta(OPTIONS_KEY, mine)
-        elif kept != mine:
-            raise ValueError(
-                f"this journal's transfer was started with StartOptions {kept}, not {mine}: "
-                "a run must send what the first one planned (docs/transfers.md#a-run)"
-            )
+        """Keep the start options and the platform with the journal; a later run must send the
+        same, to the same platform: a resumed export without `copy_only` would move files a
+        first run only meant to copy, and another platform's jobs are not these items'."""
+        for key, mine in (
+            (OPTIONS_KEY, json.dumps(attrs.asdict(self._options.start), sort_keys=True)),
+            (PLATFORM_KEY, self._client.base_url),
+        ):
+            kept = await self._journal.meta(key)
+            if kept is None:
+                await self._journal.save_meta(key, mine)
+            elif kept != mine:
+                raise ValueError(
+                    f"this journal's transfer was started with {key} {kept}, not {mine}: a "
+                    "run must send what the first one planned (docs/transfers.md#a-run)"
+                )
 
     async def _resume(self) -> dict[str, Any] | None:
         """The stored snapshot, cut to the jobs still to be watched (`None` if there is none)."""
@@ -198,7 +214,6 @@ class Transfer:
     def _watch(self, watcher: JobWatcher, kind: str, job_id: str) -> None:
         if job_id not in self._watching[kind]:
             self._watching[kind].add(job_id)
-            self._started_at[job_id] = self._clock.monotonic()
             watcher.add(kind, job_id)
 
     async def _start_kind(self, kind: str, watcher: JobWatcher) -> None:
@@ -323,9 +338,6 @@ class Transfer:
             for event in batch:
                 kind = event.kind.value
                 self._watching[kind].discard(event.job_id)
-                started = self._started_at.pop(event.job_id, None)
-                if started is not None:
-                    self._durations.append(now - started)
                 self._freed[kind].set()
             self._maybe_finish()
 
@@ -350,16 +362,9 @@ class Transfer:
     async def _save_snapshot(self, watcher: JobWatcher) -> None:
         await self._journal.save_meta(SNAPSHOT_KEY, json.dumps(watcher.snapshot()))
 
-    def _seconds_left(
-        self, counts: dict[ItemState, int], drs: dict[ItemState, int]
-    ) -> float | None:
-        """DRS imports still to start, at their pace, then a typical job's duration."""
-        if counts[ItemState.PLANNED] + counts[ItemState.STARTING] + counts[ItemState.STARTED] == 0:
-            return 0.0
-        if not self._durations:
-            return None
-        pace = self._options.drs_window / self._options.drs_files_per_window
-        return drs[ItemState.PLANNED] * pace + statistics.median(self._durations)
+
+def _ended(counts: dict[ItemState, int]) -> int:
+    return counts[ItemState.DONE] + counts[ItemState.REFUSED] + counts[ItemState.UNSURE]
 
 
 def _sole(failure: BaseException) -> BaseException | None:

@@ -67,3 +67,14 @@ class Progress:
     jobs_watched: int  # jobs started and not ended
     start_calls: int  # start calls sent by this run
     seconds_left: float | None  # a rough estimate; None until a job has ended
+
+
+def seconds_left(left: int, ended: int, elapsed: float, drs_to_pace: float) -> float | None:
+    """A rough estimate of a run's seconds left: the `left` items at the pace `ended` items
+    took in `elapsed` seconds, or the DRS imports still to start at their pace
+    (`drs_to_pace` seconds), whichever is longer; None before anything has ended."""
+    if left <= 0:
+        return 0.0
+    if ended <= 0 or elapsed <= 0:
+        return None
+    return max(left * elapsed / ended, drs_to_pace)

@@ -110,6 +110,9 @@ async def test_every_kind_ends_once_and_is_journaled(tmp_path: Path) -> None:
     assert client.transport.stats.rate_limited == 0
     assert seen[-1].items["done"] == total - 1
     assert seen[-1].jobs_watched == 0
+    assert seen[-1].seconds_left == 0.0
+    estimates = [p.seconds_left for p in seen if p.seconds_left]
+    assert estimates  # an estimate while jobs were still running
     # 100 items a call: 231 exports, 120 imports, 150 DRS, 110 copies, 40 moves, 40 deletes.
     assert seen[-1].start_calls == 3 + 2 + 2 + 2 + 1 + 1
 
@@ -191,6 +194,24 @@ async def test_a_rerun_must_send_the_first_runs_start_options(tmp_path: Path) ->
     assert all(n == 1 for n in sim.start_counts().values())
 
 
+async def test_a_rerun_must_go_to_the_first_runs_platform(tmp_path: Path) -> None:
+    sim = simulator()
+    path = tmp_path / "t.db"
+    for base_url in (sim.base_url, "https://cavatica-api.sbgenomics.com/v2"):
+        async with (
+            await Journal.open(path) as journal,
+            CavaticaClient(sim.token, base_url, transport=sim.transport()) as client,
+        ):
+            transfer = Transfer(client, journal, TransferOptions(poll=FAST))
+            await transfer.add("delete", root_files(sim, P2)[:3])
+            if base_url == sim.base_url:
+                await transfer.run()
+            else:
+                with pytest.raises(ValueError, match="started with platform http"):
+                    await transfer.run()
+    assert len(sim.start_counts()) == 3
+
+
 @pytest.mark.parametrize(
     ("kind", "requests", "error"),
     [
@@ -214,31 +235,6 @@ async def test_add_refuses_what_could_not_be_sent(
         with pytest.raises(error):
             await Transfer(client, journal).add(kind, requests)  # type: ignore[arg-type]
         assert sum((await journal.counts()).values()) == 0
-
-
-@pytest.mark.parametrize(
-    ("settings", "error"),
-    [
-        ({"drs_window": INF}, ValueError),
-        ({"drs_window": 0}, ValueError),
-        ({"snapshot_every": NAN}, ValueError),
-        ({"snapshot_every": -1}, ValueError),
-        ({"jobs_in_flight": 1.5}, ValueError),
-        ({"jobs_in_flight": True}, ValueError),
-        ({"drs_files_per_window": 99}, ValueError),
-        ({"unsure": "skip"}, ValueError),
-        ({"poll": "fast"}, TypeError),
-        ({"start": None}, TypeError),
-    ],
-)
-def test_options_that_cannot_work_are_refused(settings: dict[str, object], error: type) -> None:
-    with pytest.raises(error, match=next(iter(settings))):
-        TransferOptions(**settings)  # type: ignore[arg-type]
-
-
-def test_options_that_can_work_are_kept() -> None:
-    options = TransferOptions(snapshot_every=0, jobs_in_flight=1, drs_window=0.5)
-    assert (options.snapshot_every, options.jobs_in_flight, options.drs_window) == (0, 1, 0.5)
 
 
 class LostThenRefused(httpx.AsyncBaseTransport):
