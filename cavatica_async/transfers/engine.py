@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
 
 import anyio
-import attrs
 
-from cavatica_async import snapshots
 from cavatica_async._logging import logger
 from cavatica_async.bulk import check_json
 from cavatica_async.client import CavaticaClient
@@ -32,6 +29,7 @@ from cavatica_async.transfers.pacing import drs_wait
 from cavatica_async.transfers.reconcile import Reconciled, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
 from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
+from cavatica_async.transfers.run_meta import SNAPSHOT_KEY, pin_run, watcher_resume
 from cavatica_async.transfers.run_options import (
     Progress,
     TransferOptions,
@@ -41,9 +39,6 @@ from cavatica_async.transfers.run_options import (
 from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, start_chunk
 from cavatica_async.watcher import JobWatcher
 
-SNAPSHOT_KEY = "watcher_snapshot"
-OPTIONS_KEY = "start_options"
-PLATFORM_KEY = "platform"  # the API's base URL
 # After a start call the platform could not take (429, maintenance), wait before the next.
 LATER_BACKOFF = (1.0, 60.0)
 # Failures of a mid-run reconciliation that a later try may get past.
@@ -94,14 +89,17 @@ class Transfer:
         self._ends, self._ends_ready = [], anyio.Event()
         try:
             self._phase = "reconciling"
-            await self._pin_options()
+            await pin_run(self._journal, self._options.start, self._client.base_url)
             await self._reconcile()
             if self._options.unsure == "retry":
                 await self._journal.replan(unsure=True)
             self._phase = "running"
             self._began = (self._clock.monotonic(), _ended(await self._journal.counts()))
             async with JobWatcher(
-                self._client, policy=self._options.poll, keep_open=True, resume=await self._resume()
+                self._client,
+                policy=self._options.poll,
+                keep_open=True,
+                resume=await watcher_resume(self._journal),
             ) as watcher:
                 for item in await self._journal.items(ItemState.STARTED):
                     if item.job_id is not None:
@@ -177,39 +175,6 @@ class Transfer:
     async def _reconcile(self) -> None:
         for kind in KINDS:
             self.reconciled[kind] = await self._reconcile_kind(kind)
-
-    async def _pin_options(self) -> None:
-        """Keep the start options and the platform with the journal; a later run must send the
-        same, to the same platform: a resumed export without `copy_only` would move files a
-        first run only meant to copy, and another platform's jobs are not these items'."""
-        for key, mine in (
-            (OPTIONS_KEY, json.dumps(attrs.asdict(self._options.start), sort_keys=True)),
-            (PLATFORM_KEY, self._client.base_url),
-        ):
-            kept = await self._journal.meta(key)
-            if kept is None:
-                await self._journal.save_meta(key, mine)
-            elif kept != mine:
-                raise ValueError(
-                    f"this journal's transfer was started with {key} {kept}, not {mine}: a "
-                    "run must send what the first one planned (docs/transfers.md#a-run)"
-                )
-
-    async def _resume(self) -> dict[str, Any] | None:
-        """The stored snapshot, cut to the jobs still to be watched (`None` if there is none)."""
-        raw = await self._journal.meta(SNAPSHOT_KEY)
-        if raw is None:
-            return None
-        started = {
-            (item.kind, item.job_id) for item in await self._journal.items(ItemState.STARTED)
-        }
-        try:
-            reported = snapshots.read(json.loads(raw))
-        except ValueError:
-            return None  # a snapshot only saves polls; the journal has every job
-        return snapshots.write(
-            job for job in reported if not job.final and (job.kind.value, job.job_id) in started
-        )
 
     def _watch(self, watcher: JobWatcher, kind: str, job_id: str) -> None:
         if job_id not in self._watching[kind]:
