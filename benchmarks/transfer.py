@@ -157,10 +157,11 @@ def write(result: dict[str, Any]) -> None:
         "The bound is the longer of the longest job and the time the budget needs to send the",
         "minimum requests. The bound with jobs in flight also keeps the transfer's cap: the",
         "same jobs, with the durations they had, each started the moment a place was free, in",
-        "the order they started, with no time lost to polls or start calls. What is left",
-        "between it and the makespan is the watcher seeing each end (its poll intervals) and",
-        "the start calls that follow. Requests above the minimum are the watcher's polls of",
-        "jobs not yet ended (docs/watcher.md#the-lower-bound).",
+        "the order they started, with no time lost to polls or start calls. The gap between",
+        "it and the makespan is what the bound leaves out: the watcher's poll intervals before",
+        "it sees each end (up to the default 60 s), the start calls that follow, and the CPU",
+        "of a process that runs the simulator too. Requests above the minimum are the",
+        "watcher's polls of jobs not yet ended (docs/watcher.md#the-lower-bound).",
         "",
     ]
     busy = r["client_cpu_seconds"] / r["real_seconds"]
