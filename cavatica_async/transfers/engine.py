@@ -26,7 +26,7 @@ from cavatica_async.failures import Scope, Verdict, classify
 from cavatica_async.transfers.job_ends import item_results
 from cavatica_async.transfers.journal import ItemState, Journal
 from cavatica_async.transfers.pacing import drs_wait
-from cavatica_async.transfers.reconcile import Reconciled, reconcile_storage
+from cavatica_async.transfers.reconcile import UNUSABLE_ID, Reconciled, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
 from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
 from cavatica_async.transfers.run_meta import SNAPSHOT_KEY, pin_run, watcher_resume
@@ -36,6 +36,7 @@ from cavatica_async.transfers.run_options import (
     check_seconds,
     seconds_left,
 )
+from cavatica_async.transfers.start_results import usable_job_id
 from cavatica_async.transfers.starter import CHUNK, STORAGE_KINDS, start_chunk
 from cavatica_async.watcher import JobWatcher
 
@@ -84,8 +85,10 @@ class Transfer:
         """Take every item to an end; returns how many items are in each state."""
         if self._running:
             raise RuntimeError("this transfer is already running")
+        self._journal.begin_run()  # one run of a journal at a time, whichever Transfer runs it
         self._running = True
-        self._finished = anyio.Event()
+        # What a run that failed or was cancelled left behind is not this run's.
+        self._watching = {kind: set() for kind in KINDS}
         self._ends, self._ends_ready = [], anyio.Event()
         try:
             self._phase = "reconciling"
@@ -101,9 +104,7 @@ class Transfer:
                 keep_open=True,
                 resume=await watcher_resume(self._journal),
             ) as watcher:
-                for item in await self._journal.items(ItemState.STARTED):
-                    if item.job_id is not None:
-                        self._watch(watcher, item.kind, item.job_id)
+                await self._watch_started(watcher)
                 try:
                     async with anyio.create_task_group() as group:
                         self._starting_kinds = len(KINDS)
@@ -121,9 +122,12 @@ class Transfer:
                 await self._save_snapshot(watcher)
         finally:
             self._running = False
+            self._journal.end_run()
             self._phase = "ended"
             self._runs_ended += 1
+            # Wakes whoever waits for this run's end; the next run's end is a new event.
             self._finished.set()
+            self._finished = anyio.Event()
         return await self._journal.counts()
 
     async def retry(self, *, refused: bool = False, failed: bool = False) -> int:
@@ -176,6 +180,17 @@ class Transfer:
         for kind in KINDS:
             self.reconciled[kind] = await self._reconcile_kind(kind)
 
+    async def _watch_started(self, watcher: JobWatcher, kind: str | None = None) -> None:
+        """Watch every job the journal holds as started (of `kind`, None: any). An item whose
+        job id no call could read (a journal edited by hand) is `unsure` instead."""
+        unusable = []
+        for item in await self._journal.items(ItemState.STARTED, kind=kind):
+            if usable_job_id(item.job_id):
+                self._watch(watcher, item.kind, item.job_id)
+            else:
+                unusable.append((item.id, UNUSABLE_ID))
+        await self._journal.mark_unsure(unusable)
+
     def _watch(self, watcher: JobWatcher, kind: str, job_id: str) -> None:
         if job_id not in self._watching[kind]:
             self._watching[kind].add(job_id)
@@ -213,9 +228,7 @@ class Transfer:
                     self._watch(watcher, kind, job_id)
                 if outcome.unknown:
                     await self._settle(kind)  # before this kind's next start
-                    for item in await self._journal.items(ItemState.STARTED, kind=kind):
-                        if item.job_id is not None:
-                            self._watch(watcher, kind, item.job_id)
+                    await self._watch_started(watcher, kind)
                 later = later + 1 if outcome.later else 0
                 if later:
                     low, high = LATER_BACKOFF

@@ -21,9 +21,9 @@ from typing import IO, Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from cavatica_async.transfers.journal_lock import JournalError, hold_lock, release_lock
+from cavatica_async.transfers.journal_lock import JournalError, release_lock
+from cavatica_async.transfers.journal_open import connect_journal
 from cavatica_async.transfers.journal_rows import (
-    SCHEMA,
     SCHEMA_VERSION,
     SELECT_ITEMS,
     ItemState,
@@ -49,19 +49,34 @@ class Journal:
         self._lock = lock
         self._clock = clock
         self._limiter = anyio.CapacityLimiter(1)
+        self._in_run = False
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Journal:
         """Open (or create) the journal at `path`; `JournalError` if it is of another version."""
 
-        connection, lock = await anyio.to_thread.run_sync(_connect, path)
+        connection, lock = await anyio.to_thread.run_sync(connect_journal, path)
         return cls(connection, clock, lock)
+
+    def begin_run(self) -> None:
+        """Mark the journal as run by one transfer; `JournalError` if a run already has it (two
+        `Transfer`s over one open journal would both start what is planned)."""
+        if self._in_run:
+            raise JournalError("this journal is in use by another run (docs/transfers.md#a-run)")
+        self._in_run = True
+
+    def end_run(self) -> None:
+        """The run that began is over."""
+        self._in_run = False
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         # One statement group at a time, in a worker thread; a cancelled caller still lets a
         # transaction that began finish (the thread cannot be stopped), so nothing half-written
         # is left behind.
-        return await anyio.to_thread.run_sync(work, self._connection, limiter=self._limiter)
+        try:
+            return await anyio.to_thread.run_sync(work, self._connection, limiter=self._limiter)
+        except sqlite3.Error as exc:  # closed, disk full, locked by another program
+            raise JournalError(f"the journal cannot be used: {exc}") from None
 
     async def aclose(self) -> None:
         """Close the database."""
@@ -108,14 +123,14 @@ class Journal:
         now = self._clock()
         await self._update(
             "UPDATE items SET state = 'starting', attempts = attempts + 1, started_at = ? "
-            "WHERE id = ? AND state IN ('planned', 'starting')",
+            "WHERE id = ? AND state = 'planned'",
             [(now, item_id) for item_id in ids],
         )
 
     async def mark_started(self, started: Sequence[tuple[int, str]]) -> None:
         """Record the job each item's start was given: (item id, job id)."""
         await self._update(
-            "UPDATE items SET state = 'started', job_id = ? WHERE id = ?",
+            "UPDATE items SET state = 'started', job_id = ? WHERE id = ? AND state = 'starting'",
             [(job_id, item_id) for item_id, job_id in started],
         )
 
@@ -123,7 +138,8 @@ class Journal:
         """Record items the start call refused, with the platform's error."""
         now = self._clock()
         await self._update(
-            "UPDATE items SET state = 'refused', error = ?, finished_at = ? WHERE id = ?",
+            "UPDATE items SET state = 'refused', error = ?, finished_at = ? WHERE id = ? "
+            "AND state = 'starting'",
             [(json.dumps(error), now, item_id) for item_id, error in refused],
         )
 
@@ -154,7 +170,8 @@ class Journal:
     async def mark_unsure(self, unsure: Sequence[tuple[int, str]]) -> None:
         """Record items reconciliation could not decide, with why."""
         await self._update(
-            "UPDATE items SET state = 'unsure', note = ? WHERE id = ?",
+            "UPDATE items SET state = 'unsure', note = ? WHERE id = ? "
+            "AND state IN ('starting', 'started')",
             [(why, item_id) for item_id, why in unsure],
         )
 
@@ -321,18 +338,6 @@ class Journal:
         await self._run(update)
 
 
-def _check_ours(connection: sqlite3.Connection, path: str | Path) -> None:
-    """`JournalError` for a database that holds tables and is not a journal: it is read before
-    anything is written, so another program's file is left as it was."""
-    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
-    if tables and not {"meta", "items"} <= tables:
-        raise JournalError(f"{path} is not a transfer journal: it holds other tables")
-    if tables:
-        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            raise JournalError(f"{path} is not a transfer journal: it has no schema version")
-
-
 def _check_same(connection: sqlite3.Connection, kind: str, bodies: dict[str, str]) -> None:
     """`ValueError` if a source already in the journal was planned with another request."""
     for source, body in bodies.items():
@@ -344,40 +349,3 @@ def _check_same(connection: sqlite3.Connection, kind: str, bodies: dict[str, str
                 f"{kind} source {source!r} is in this journal with another request: {row[0]}; "
                 "a journal keeps one request per source (start another journal for another)"
             )
-
-
-def _connect(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | None]:
-    """The journal's connection and lock, the schema checked (`JournalError` if it cannot)."""
-    # One run at a time: two would both start what is planned. The lock is the
-    # operating system's, so a run that dies lets go of it (docs/transfers.md#the-journal).
-    lock = hold_lock(Path(path))
-    try:
-        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    except sqlite3.Error as exc:
-        release_lock(lock)
-        raise JournalError(f"{path} cannot be opened as a journal: {exc}") from None
-    try:
-        _check_ours(connection, path)
-        connection.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before the start call it announces is sent.
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.executescript(SCHEMA)
-        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            connection.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif row[0] != str(SCHEMA_VERSION):
-            raise JournalError(
-                f"{path} is a journal of schema version {row[0]}, this library writes "
-                f"version {SCHEMA_VERSION}"
-            )
-    except sqlite3.DatabaseError as exc:
-        connection.close()
-        release_lock(lock)
-        raise JournalError(f"{path} is not a transfer journal: {exc}") from None
-    except JournalError:
-        connection.close()
-        release_lock(lock)
-        raise
-    return connection, lock

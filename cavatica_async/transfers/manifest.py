@@ -17,17 +17,19 @@ a manifest lists twice.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
+from cavatica_async.bulk import check_json
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.paths import check_id
-from cavatica_async.transfers.requests import KINDS, Request, source_of
+from cavatica_async.transfers.requests import KINDS, Request, body_of, source_of
 
 _COLUMNS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "export": (frozenset({"file", "volume", "location"}), frozenset({"overwrite"})),
@@ -95,6 +97,7 @@ def read_manifest(path: str | Path, kind: str) -> Manifest:
             continue
         try:
             request = _item(kind, row)
+            check_json(body_of(kind, request), "the item")  # as add() will, with its line
         except (TypeError, ValueError) as exc:
             problems.append(ManifestProblem(line, str(exc)))
             continue
@@ -117,40 +120,73 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".tsv", ".jsonl", ".ndjson"):
         raise ValueError(f"{path}: a manifest is .csv, .tsv, .jsonl or .ndjson")
-    line = 0
     reader: csv.DictReader[str] | None = None
     try:
         # utf-8-sig: a byte-order mark, as spreadsheet programs write, is not part of a column.
         with path.open(newline="", encoding="utf-8-sig", errors="strict") as handle:
             if suffix in (".jsonl", ".ndjson"):
                 for line, text in _lines(handle):
-                    yield line, _json_row(text)
+                    if not text or text.strip():  # '' is a line over MAX_LINE
+                        yield line, _json_row(text)
                 return
-            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
+            delimiter = "\t" if suffix == ".tsv" else ","
+            reader = csv.DictReader(_bounded(_lines(handle)), delimiter=delimiter)
+            _check_header(reader.fieldnames)
             for row in reader:
-                line = reader.line_num
-                yield line, _csv_row(row)
+                yield reader.line_num, _csv_row(row)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text after line {line}: {exc.reason}") from None
+        line = _undecodable_line(path)
+        raise ValueError(f"{path}: line {line} is not UTF-8 text ({exc.reason})") from None
     except csv.Error as exc:
-        at = reader.line_num if reader is not None else line
+        at = reader.line_num if reader is not None else 0
         raise ValueError(f"{path}: cannot be read as CSV after line {at}: {exc}") from None
     except OSError as exc:
         raise ValueError(f"{path} cannot be read: {exc.strerror or exc}") from None
 
 
 def _lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
-    """(line, text) of each line that is not blank; one over MAX_LINE is read no further than
-    that (an endless line must not fill the memory) and comes back as ''."""
+    """(line, text) of each line; one over MAX_LINE characters is read no further than that
+    (an endless line must not fill the memory) and comes back as ''. Lines end at a line feed,
+    a carriage return or both, as Python's text files read them."""
     line = 0
-    while text := handle.readline(MAX_LINE + 1):
+    while text := handle.readline(MAX_LINE + 2):
         line += 1
-        if len(text) > MAX_LINE:
-            while text and not text.endswith("\n"):
-                text = handle.readline(MAX_LINE + 1)
+        if len(text.rstrip("\r\n")) > MAX_LINE:
+            while text and not text.endswith(("\n", "\r")):
+                text = handle.readline(MAX_LINE + 2)
             yield line, ""
-        elif text.strip():
+        else:
             yield line, text
+
+
+def _bounded(lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+    """The lines for the CSV reader; a line over MAX_LINE ends the reading (a CSV row's
+    fields may span lines, so the rows after it could not be told apart)."""
+    for line, text in lines:
+        if not text:
+            raise csv.Error(f"line {line} is over {MAX_LINE:,} characters")
+        yield text
+
+
+def _check_header(names: Sequence[str] | None) -> None:
+    """A column named twice would have one value silently win: refused."""
+    seen = [name.strip() for name in names or ()]
+    twice = sorted({name for name in seen if seen.count(name) > 1})
+    if twice:
+        raise csv.Error(f"the header names {', '.join(map(repr, twice))} more than once")
+
+
+def _undecodable_line(path: Path) -> int:
+    """The line of the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            try:
+                line += decoder.decode(chunk).count("\n")
+            except UnicodeDecodeError as exc:
+                return line + chunk[: max(exc.start, 0)].count(b"\n")
+    return line
 
 
 def _json_row(text: str) -> dict[str, Any] | str:

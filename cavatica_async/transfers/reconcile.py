@@ -26,10 +26,12 @@ from cavatica_async.inputs import ExportRequest, ImportRequest
 from cavatica_async.resources import VolumeObject
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
 from cavatica_async.transfers.requests import storage_request
+from cavatica_async.transfers.start_results import usable_job_id
 
 SKEW = 60.0  # seconds our clock and the platform's may differ by
 FOUND_IN_LIST = "found in the volume's job list after a restart"
 FOUND_BY_EFFECT = "its effect is on the platform (job not found) after a restart"
+UNUSABLE_ID = "its job is on the platform under an id no call can read it by"
 
 
 @attrs.frozen
@@ -52,6 +54,7 @@ async def reconcile_storage(
     for item in pending:
         by_volume[requests[item.id].volume].append(item)
     found: list[tuple[int, str]] = []
+    bad_ids: list[tuple[int, str]] = []
     left: list[JournalItem] = []
     claimed = await journal.job_ids(kind) if pending else set()
     for volume, items in by_volume.items():
@@ -68,9 +71,14 @@ async def reconcile_storage(
             # announced (yesterday's failed export of it), or one the journal already holds,
             # is not the item's.
             if match is not None and job.id not in claimed and _after(job, match):
-                found.append((wanted.pop(key).id, job.id))
+                item = wanted.pop(key)
+                if usable_job_id(job.id):
+                    found.append((item.id, job.id))
+                else:
+                    bad_ids.append((item.id, UNUSABLE_ID))
         left.extend(wanted.values())
     await journal.mark_found(found, FOUND_IN_LIST)
+    await journal.mark_unsure(bad_ids)
     done, again, unsure = [], [], []
     for item in left:
         request = requests[item.id]
@@ -88,7 +96,7 @@ async def reconcile_storage(
     await journal.mark_done_by_effect(done, FOUND_BY_EFFECT)
     await journal.mark_planned(again)
     await journal.mark_unsure(unsure)
-    return Reconciled(len(found), len(done), len(again), len(unsure))
+    return Reconciled(len(found), len(done), len(again), len(unsure) + len(bad_ids))
 
 
 def _after(job: Any, item: JournalItem) -> bool:

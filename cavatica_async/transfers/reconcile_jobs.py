@@ -28,8 +28,9 @@ from cavatica_async.client import CavaticaClient
 from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import AsyncFileJob
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
-from cavatica_async.transfers.reconcile import FOUND_BY_EFFECT, SKEW, Reconciled
+from cavatica_async.transfers.reconcile import FOUND_BY_EFFECT, SKEW, UNUSABLE_ID, Reconciled
 from cavatica_async.transfers.requests import request_of
+from cavatica_async.transfers.start_results import usable_job_id
 
 ASYNC_KINDS = ("copy", "move", "delete")
 FOUND_IN_JOBS = "found in the async job list after a restart"
@@ -66,12 +67,13 @@ async def reconcile_async(client: CavaticaClient, journal: Journal, kind: str) -
     unsure: list[tuple[int, str]] = []
     for at, items in chunks.items():
         jobs = candidates[at]
-        if len(jobs) == 1:
+        if len(jobs) == 1 and usable_job_id(jobs[0]):
             found.extend((item.id, jobs[0]) for item in items)
         elif not jobs:
             again.extend(item.id for item in items)
         else:
-            unsure.extend((item.id, AMBIGUOUS) for item in items)
+            why = AMBIGUOUS if len(jobs) > 1 else UNUSABLE_ID
+            unsure.extend((item.id, why) for item in items)
     await journal.mark_found(found, FOUND_IN_JOBS)
     await journal.mark_planned(again)
     await journal.mark_unsure(unsure)

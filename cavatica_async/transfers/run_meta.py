@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -23,7 +24,7 @@ async def pin_run(journal: Journal, start: StartOptions, platform: str) -> None:
     copy, and another platform's jobs are not these items' (docs/transfers.md#a-run)."""
     for key, mine in (
         (OPTIONS_KEY, json.dumps(attrs.asdict(start), sort_keys=True)),
-        (PLATFORM_KEY, platform),
+        (PLATFORM_KEY, _same_case(platform)),
     ):
         kept = await journal.meta(key)
         if kept is None:
@@ -48,3 +49,9 @@ async def watcher_resume(journal: Journal) -> dict[str, Any] | None:
     return snapshots.write(
         job for job in reported if not job.final and (job.kind.value, job.job_id) in started
     )
+
+
+def _same_case(url: str) -> str:
+    """`url` with its scheme and host in lower case, as DNS and HTTP compare them."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    return urlunsplit((scheme.lower(), netloc.lower(), path, query, fragment))

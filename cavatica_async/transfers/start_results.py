@@ -2,7 +2,8 @@
 
 A pure rule, tested by a table. An item the platform may have accepted is never sent again
 before reconciliation looks for it (docs/platform.md#bulk-calls):
-- an answer item with a resource: started, with that job;
+- an answer item with a resource: started, with that job (unknown if its id could not name
+  the job in a later call);
 - an error the platform gave about the item or the whole call with a 4xx status: refused,
   nothing was started (a 429, the rate limit, and a 408, a timeout, are the exceptions:
   nothing started, send later);
@@ -16,12 +17,13 @@ before reconciliation looks for it (docs/platform.md#bulk-calls):
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 
 from cavatica_async.errors import ErrorCode
 from cavatica_async.models import ApiErrorInfo, BulkItem
+from cavatica_async.paths import check_id
 
 
 class StartVerdict(enum.Enum):
@@ -47,9 +49,10 @@ def start_result(item: BulkItem[Any]) -> StartResult:
     """The verdict on one item of a bulk start's answer."""
     if item.resource is not None:
         job_id = getattr(item.resource, "id", None)
-        if isinstance(job_id, str) and job_id:
+        if usable_job_id(job_id):
             return StartResult(StartVerdict.STARTED, job_id=job_id)
-        return StartResult(StartVerdict.UNKNOWN)  # a job the answer would not name
+        # A job the answer would not name, or by an id no later call could use.
+        return StartResult(StartVerdict.UNKNOWN)
     error = item.error
     status = error.status if error is not None else None
     if status in (408, 429) or (
@@ -61,3 +64,13 @@ def start_result(item: BulkItem[Any]) -> StartResult:
     if status is not None and 400 <= status < 500:
         return StartResult(StartVerdict.REFUSED, error=error)
     return StartResult(StartVerdict.UNKNOWN, error=error)
+
+
+def usable_job_id(job_id: object) -> TypeGuard[str]:
+    """Whether `job_id` can name a job in the calls that read it (one path segment): an id
+    that cannot would be recorded and then fail every run that watches it."""
+    try:
+        check_id(job_id, "job id")
+    except (TypeError, ValueError):
+        return False
+    return True

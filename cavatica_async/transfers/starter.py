@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from cavatica_async.bulk import check_json
 from cavatica_async.client import CavaticaClient
 from cavatica_async.errors import CavaticaError, error_info
 from cavatica_async.inputs import CopyItem, DrsImportItem, ExportRequest, ImportRequest
@@ -52,12 +53,16 @@ class StartOptions:
     tags: tuple[str, ...] | None = None  # DRS imports: tags of the imported files
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.copy_only, bool):
+            raise TypeError(f"copy_only must be True or False, got {self.copy_only!r}")
         if self.tags is not None and (
             not isinstance(self.tags, tuple) or not all(isinstance(t, str) for t in self.tags)
         ):
             raise TypeError(f"tags must be a tuple of strings, got {self.tags!r}")
         if not isinstance(self.conflict_resolution, str):
             raise TypeError(f"conflict_resolution must be a string: {self.conflict_resolution!r}")
+        # Checked now: found when the first DRS chunk is sent, it would stop a run midway.
+        check_json([self.conflict_resolution, self.tags], "StartOptions")
 
 
 async def start_chunk(

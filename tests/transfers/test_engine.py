@@ -20,7 +20,7 @@ from cavatica_async import (
     UnauthorizedError,
 )
 from cavatica_async.simulator import Simulator
-from cavatica_async.transfers import ItemState, Journal
+from cavatica_async.transfers import ItemState, Journal, JournalError
 from cavatica_async.transfers.engine import Transfer
 from cavatica_async.transfers.run_options import Progress, TransferOptions
 from cavatica_async.transfers.starter import StartOptions, StartStoppedError
@@ -197,14 +197,16 @@ async def test_a_rerun_must_send_the_first_runs_start_options(tmp_path: Path) ->
 async def test_a_rerun_must_go_to_the_first_runs_platform(tmp_path: Path) -> None:
     sim = simulator()
     path = tmp_path / "t.db"
-    for base_url in (sim.base_url, "https://cavatica-api.sbgenomics.com/v2"):
+    deletes = root_files(sim, P2)[:3]
+    shouted = sim.base_url.replace("localhost", "LocalHost")  # a host is the same in any case
+    for base_url in (sim.base_url, shouted, "https://cavatica-api.sbgenomics.com/v2"):
         async with (
             await Journal.open(path) as journal,
             CavaticaClient(sim.token, base_url, transport=sim.transport()) as client,
         ):
             transfer = Transfer(client, journal, TransferOptions(poll=FAST))
-            await transfer.add("delete", root_files(sim, P2)[:3])
-            if base_url == sim.base_url:
+            await transfer.add("delete", deletes)
+            if "localhost" in base_url.lower():
                 await transfer.run()
             else:
                 with pytest.raises(ValueError, match="started with platform http"):
@@ -366,3 +368,68 @@ async def test_start_calls_spend_the_budget_and_draw_no_429(tmp_path: Path) -> N
     assert counts[ItemState.DONE] == len(copies) == 630
     assert client.transport.stats.rate_limited == 0
     assert calls == 7
+
+
+async def test_two_transfers_over_one_journal_do_not_both_run(tmp_path: Path) -> None:
+    sim = simulator()
+    exports = every_kind(sim)["export"][:50]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        first, second = (Transfer(client, journal, TransferOptions(poll=FAST)) for _ in "12")
+        await first.add("export", exports)  # type: ignore[arg-type]
+        refused: list[str] = []
+
+        async def run_second() -> None:
+            await anyio.sleep(0.05)
+            with pytest.raises(JournalError, match="in use by another run") as error:
+                await second.run()
+            refused.append(str(error.value))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(run_second)
+            counts = await first.run()
+    assert refused
+    assert counts[ItemState.DONE] == 50
+    assert all(n == 1 for n in sim.start_counts().values())
+
+
+async def test_a_transfer_runs_again_after_a_cancelled_run(tmp_path: Path) -> None:
+    sim = simulator()
+    exports = every_kind(sim)["export"][:50]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        transfer = Transfer(client, journal, TransferOptions(poll=FAST))
+        await transfer.add("export", exports)  # type: ignore[arg-type]
+        with anyio.move_on_after(0.3):
+            await transfer.run()
+        assert (await journal.counts())[ItemState.STARTED] > 0  # cut off with jobs running
+        with anyio.fail_after(30):
+            counts = await transfer.run()
+    assert counts[ItemState.DONE] == 50
+    assert all(n == 1 for n in sim.start_counts().values())
+
+
+async def test_progress_ends_with_the_run_not_a_tick_later(tmp_path: Path) -> None:
+    sim = simulator()
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        transfer = Transfer(client, journal, TransferOptions(poll=FAST))
+        await transfer.add("delete", root_files(sim, P2)[:5])
+        seen: list[Progress] = []
+
+        async def follow() -> None:
+            async for progress in transfer.progress(every=60.0):
+                seen.append(progress)
+
+        with anyio.fail_after(30):  # a tick of 60 s would fail it
+            async with anyio.create_task_group() as group:
+                group.start_soon(follow)
+                await anyio.sleep(0.05)
+                await transfer.run()
+    assert [p.phase for p in seen] == ["waiting", "ended"]

@@ -170,7 +170,6 @@ async def test_another_programs_database_is_refused_untouched(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("column", "value", "problem"),
     [
-        ("state", "lost", "is not a valid ItemState"),
         ("request", "{not json", "Expecting"),
         ("request", "[1]", "not a JSON object"),
         ("error", "[" * 100_000, "nested too deeply"),
@@ -187,6 +186,42 @@ async def test_a_row_edited_by_hand_is_a_journal_error(
     async with await Journal.open(path) as journal:
         with pytest.raises(JournalError, match=f"item 1 cannot be read: .*{problem}"):
             await journal.items()
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("state = 'lost'", "item 1 has kind 'delete' and state 'lost'"),
+        ("kind = 'Delete'", "item 1 has kind 'Delete' and state 'planned'"),
+        ("state = 'started'", "item 1 is started and has no job id"),
+    ],
+)
+async def test_a_journal_no_run_could_finish_is_refused_at_open(
+    tmp_path: Path, change: str, problem: str
+) -> None:
+    path = tmp_path / "j.db"
+    async with await Journal.open(path) as journal:
+        await journal.plan("delete", [export("x")])
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"UPDATE items SET {change}")  # noqa: S608
+    with pytest.raises(JournalError, match=problem):
+        await Journal.open(path)
+
+
+async def test_a_closed_journal_is_a_journal_error(tmp_path: Path) -> None:
+    journal = await Journal.open(tmp_path / "j.db")
+    await journal.aclose()
+    with pytest.raises(JournalError, match="closed"):
+        await journal.counts()
+
+
+async def test_one_run_of_an_open_journal_at_a_time(tmp_path: Path) -> None:
+    async with await Journal.open(tmp_path / "j.db") as journal:
+        journal.begin_run()
+        with pytest.raises(JournalError, match="in use by another run"):
+            journal.begin_run()
+        journal.end_run()
+        journal.begin_run()  # free again
 
 
 async def test_a_source_planned_with_two_requests_is_refused(tmp_path: Path) -> None:

@@ -141,7 +141,9 @@ def test_a_manifest_with_bad_rows_plans_nothing_unless_they_are_skipped(tmp_path
     [
         ("m.csv", b"file\n\xff\xfe\n", "not UTF-8 text"),
         ("m.jsonl", b'{"file": "\xc3"}\n', "not UTF-8 text"),
-        ("m.csv", b"file\n" + b"a" * 200_000 + b"\n", "cannot be read as CSV after line 1"),
+        ("m.csv", b"file\n" + b"a" * 200_000 + b"\n", "line 2 is over 65,536 characters"),
+        ("m.csv", b"file\nx\n\xff\n", "line 3 is not UTF-8"),
+        ("m.csv", b"file,volume,file\nx,y,z\n", "the header names 'file' more than once"),
     ],
 )
 def test_a_file_that_cannot_be_read_to_its_end_is_refused(
@@ -179,3 +181,32 @@ def test_json_lines_too_long_or_too_deep_are_bad_rows(tmp_path: Path) -> None:
         (2, "over 65,536 characters"),
     ]
     assert manifest.items == ((3, FILE),)
+
+
+def test_lines_end_at_a_carriage_return_too(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    good = json.dumps({"file": FILE}).encode()
+    long = b'{"file": "' + b"a" * 200_000 + b'"}'
+    path.write_bytes(b"\r".join([long, good, good.replace(b"567", b"568")]) + b"\r")
+    manifest = read_manifest(path, "delete")
+    assert [(p.line, p.message) for p in manifest.problems] == [(1, "over 65,536 characters")]
+    assert [line for line, _ in manifest.items] == [2, 3]
+
+
+def test_a_line_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    row = json.dumps({"file": FILE})
+    padded = row[:-1] + " " * (65_536 - len(row)) + "}"  # JSON allows the spaces
+    path.write_text(padded + "\n")
+    assert len(padded) == 65_536
+    manifest = read_manifest(path, "delete")
+    assert (manifest.problems, len(manifest.items)) == ((), 1)
+
+
+def test_an_item_that_could_not_be_sent_is_a_bad_row(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    bad = '{"drs_uri": "drs://h/\\ud800", "project": "o/p"}'
+    path.write_text(json.dumps({"drs_uri": "drs://h/1", "project": "o/p"}) + "\n" + bad + "\n")
+    manifest = read_manifest(path, "drs_import")
+    assert [p.line for p in manifest.problems] == [2]
+    assert "cannot be sent as JSON" in manifest.problems[0].message

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import httpx
 import pytest
 import respx
 
 from cavatica_async import CavaticaClient, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.simulator import ManualClock, Simulator, Timing
 from cavatica_async.transfers import ItemState, Journal
-from cavatica_async.transfers.reconcile import FOUND_IN_LIST, reconcile_storage
+from cavatica_async.transfers.reconcile import FOUND_IN_LIST, UNUSABLE_ID, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import reconcile_drs
 
 from tests import canary
@@ -164,3 +166,40 @@ async def test_a_drs_name_proves_the_import_only_when_taken_names_are_skipped(
     assert (after.note or "").startswith(
         "its effect" if state is ItemState.DONE else "the platform lists no DRS import jobs"
     )
+
+
+class BadListedIds(httpx.AsyncBaseTransport):
+    """The simulator, its export list naming every job by an id no call could use."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self._inner = sim.transport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = await self._inner.handle_async_request(request)
+        if request.method == "GET" and request.url.path.endswith("/storage/exports"):
+            body = json.loads(await answer.aread())
+            for item in body["items"]:
+                item["id"] = f"{item['id']}/x"
+            return httpx.Response(200, json=body, headers=answer.headers)
+        return answer
+
+
+async def test_a_listed_job_with_an_unusable_id_leaves_its_item_unsure(tmp_path: Path) -> None:
+    clock = ManualClock()
+    sim = simulator(clock)
+    [file] = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:1]
+    request = ExportRequest(file, "rfranklin/output", f"r/{file}")
+    async with (
+        await Journal.open(tmp_path / "j.db", clock=clock.now) as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=BadListedIds(sim)) as client,
+    ):
+        await journal.plan("export", [(file, request.body())])
+        await journal.mark_starting([item.id for item in await journal.items()])
+        await client.exports.bulk_start([request])  # its answer lost
+        outcome = await reconcile_storage(client, journal, "export")
+        [item] = await journal.items()
+    # Not planned again (the running export has not moved the file yet): that would start it
+    # a second time.
+    assert (item.state, item.note) == (ItemState.UNSURE, UNUSABLE_ID)
+    assert outcome.unsure == 1
+    assert sim.start_counts() == {("export", file): 1}

@@ -191,3 +191,38 @@ async def test_a_reordered_answer_gives_each_export_its_own_job(tmp_path: Path) 
         await start_chunk(client, journal, "export", await journal.items())
         after = await journal.items()
     assert [(item.source, item.job_id) for item in after] == [(f, f"job-{f}") for f in files]
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"copy_only": "no"}, TypeError),
+        ({"tags": ("bad\ud800",)}, ValueError),
+        ({"tags": ["a"]}, TypeError),
+        ({"conflict_resolution": None}, TypeError),
+    ],
+)
+def test_start_options_that_could_not_be_sent_are_refused(
+    settings: dict[str, object], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        StartOptions(**settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("job_id", ["a/b", "a\nb", " ", "..", "x" * 1001, ""])
+async def test_a_job_id_no_call_could_use_leaves_the_item_starting(
+    tmp_path: Path, job_id: str
+) -> None:
+    files = [f"{n:024x}" for n in range(2)]
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient("t" * 32, "https://x.test/v2", transport=echoing([job_id, "j2"])) as client,
+    ):
+        await journal.plan("export", [(f, ExportRequest(f, "o/v", f).body()) for f in files])
+        outcome = await start_chunk(client, journal, "export", await journal.items())
+        after = await journal.items()
+    assert [(item.state, item.job_id) for item in after] == [
+        (ItemState.STARTING, None),
+        (ItemState.STARTED, "j2"),
+    ]
+    assert (outcome.started, outcome.unknown) == (1, 1)

@@ -1,0 +1,82 @@
+"""Opening a journal file: the lock, the pragmas, the schema, and the checks that refuse a
+file that is not a journal, or one no run could finish, before anything is written to it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import IO
+
+from cavatica_async.transfers.journal_lock import JournalError, hold_lock, release_lock
+from cavatica_async.transfers.journal_rows import SCHEMA, SCHEMA_VERSION, ItemState
+from cavatica_async.transfers.requests import KINDS
+
+
+def connect_journal(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | None]:
+    """A journal's connection and lock, the schema checked (`JournalError` if it cannot)."""
+    # One run at a time: two would both start what is planned. The lock is the
+    # operating system's, so a run that dies lets go of it (docs/transfers.md#the-journal).
+    lock = hold_lock(Path(path))
+    try:
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        release_lock(lock)
+        raise JournalError(f"{path} cannot be opened as a journal: {exc}") from None
+    try:
+        _check_ours(connection, path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before the start call it announces is sent.
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.executescript(SCHEMA)
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            connection.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif row[0] != str(SCHEMA_VERSION):
+            raise JournalError(
+                f"{path} is a journal of schema version {row[0]}, this library writes "
+                f"version {SCHEMA_VERSION}"
+            )
+        _check_rows(connection, path)
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        release_lock(lock)
+        raise JournalError(f"{path} is not a transfer journal: {exc}") from None
+    except JournalError:
+        connection.close()
+        release_lock(lock)
+        raise
+    return connection, lock
+
+
+def _check_ours(connection: sqlite3.Connection, path: str | Path) -> None:
+    """`JournalError` for a database that holds tables and is not a journal: it is read before
+    anything is written, so another program's file is left as it was."""
+    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    if tables and not {"meta", "items"} <= tables:
+        raise JournalError(f"{path} is not a transfer journal: it holds other tables")
+    if tables:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            raise JournalError(f"{path} is not a transfer journal: it has no schema version")
+
+
+def _check_rows(connection: sqlite3.Connection, path: str | Path) -> None:
+    """`JournalError` naming the first row no run could take to an end (a journal edited by
+    hand): an unknown kind or state, or an item started without a job."""
+    states = {state.value for state in ItemState}
+    for kind, state in connection.execute("SELECT DISTINCT kind, state FROM items").fetchall():
+        if kind not in KINDS or state not in states:
+            (item_id,) = connection.execute(
+                "SELECT id FROM items WHERE kind = ? AND state = ? LIMIT 1", (kind, state)
+            ).fetchone()
+            raise JournalError(
+                f"{path}: item {item_id} has kind {kind!r} and state {state!r}; the kinds are "
+                f"{', '.join(KINDS)} and the states {', '.join(sorted(states))}"
+            )
+    row = connection.execute(
+        "SELECT id FROM items WHERE state = 'started' AND job_id IS NULL LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        raise JournalError(f"{path}: item {row[0]} is started and has no job id")
