@@ -44,6 +44,9 @@ from cavatica_async.watcher import JobWatcher
 LATER_BACKOFF = (1.0, 60.0)
 # Failures of a mid-run reconciliation that a later try may get past.
 TRANSIENT = (Verdict.RETRY, Verdict.RATE_LIMITED, Verdict.MAINTENANCE)
+# Tries of a mid-run reconciliation in a row (each read with the client's own retries): with
+# the backoff between them, several minutes of a platform that cannot be reached.
+SETTLE_TRIES = 6
 
 
 class Transfer:
@@ -60,7 +63,7 @@ class Transfer:
         self._finished = anyio.Event()  # set when a run ends
         self._freed = {kind: anyio.Event() for kind in KINDS}  # a job of the kind ended
         self._drs_started: list[tuple[float, int]] = []
-        self._began = (0.0, 0)  # when this run's start calls began, and items ended then
+        self._began: tuple[float, int] | None = None  # when this run's starts began; ended then
         self._start_calls = 0
         self._starting_kinds = 0
         self._running = False
@@ -90,6 +93,7 @@ class Transfer:
         # What a run that failed or was cancelled left behind is not this run's.
         self._watching = {kind: set() for kind in KINDS}
         self._ends, self._ends_ready = [], anyio.Event()
+        self._began = None
         try:
             self._phase = "reconciling"
             await pin_run(self._journal, self._options.start, self._client.base_url)
@@ -164,15 +168,20 @@ class Transfer:
             remaining=None if rate_limit is None else rate_limit.remaining,
             jobs_watched=sum(len(jobs) for jobs in self._watching.values()),
             start_calls=self._start_calls,
-            seconds_left=seconds_left(
-                counts[ItemState.PLANNED] + counts[ItemState.STARTING] + counts[ItemState.STARTED],
-                _ended(counts) - self._began[1],
-                self._clock.monotonic() - self._began[0],
-                (await self._journal.counts("drs_import"))[ItemState.PLANNED]
-                * self._options.drs_window
-                / self._options.drs_files_per_window,
-            ),
+            seconds_left=await self._seconds_left(counts),
         )
+
+    async def _seconds_left(self, counts: dict[ItemState, int]) -> float | None:
+        """The estimate from this run's pace (None before it started: an earlier run's pace
+        says nothing of this one's)."""
+        left = counts[ItemState.PLANNED] + counts[ItemState.STARTING] + counts[ItemState.STARTED]
+        if self._began is None:
+            return 0.0 if left == 0 else None
+        began, ended_then = self._began
+        drs = (await self._journal.counts("drs_import"))[ItemState.PLANNED]
+        pace = self._options.drs_window / self._options.drs_files_per_window
+        elapsed = self._clock.monotonic() - began
+        return seconds_left(left, _ended(counts) - ended_then, elapsed, drs * pace)
 
     # --- the steps of a run -------------------------------------------------------------------
 
@@ -268,15 +277,16 @@ class Transfer:
 
     async def _settle(self, kind: str) -> None:
         """Reconcile `kind` in the middle of a run. A read that fails for a while (the network,
-        a 5xx, a 429, maintenance) is tried again after a backoff while the watch goes on; one
-        that cannot get better (the token refused, a 403) ends the run."""
+        a 5xx, a 429, maintenance) is tried again after a backoff, up to SETTLE_TRIES times in
+        a row (a platform never reached, a mistyped URL, must end the run, not hold it); one
+        that cannot get better (the token refused, a 403) ends the run at once."""
         failures = 0
         while True:
             try:
                 await self._reconcile_kind(kind)
                 return
             except CavaticaError as error:
-                if classify(error, Scope.LIST) not in TRANSIENT:
+                if classify(error, Scope.LIST) not in TRANSIENT or failures + 1 >= SETTLE_TRIES:
                     raise
                 failures += 1
                 logger.warning("transfer: reconciling %s items failed (%s); again", kind, error)

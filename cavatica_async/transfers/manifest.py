@@ -196,6 +196,8 @@ def _json_row(text: str) -> dict[str, Any] | str:
         row = json.loads(text)
     except RecursionError:
         return "not JSON: nested too deeply"
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg} at column {exc.colno}"  # its line is the manifest's
     except ValueError as exc:
         return f"not JSON: {exc}"
     return row if isinstance(row, dict) else "not a JSON object"

@@ -17,14 +17,16 @@ from cavatica_async import (
     ForbiddenError,
     ImportRequest,
     RetryPolicy,
+    TransportError,
     UnauthorizedError,
 )
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal, JournalError
-from cavatica_async.transfers.engine import Transfer
+from cavatica_async.transfers.engine import SETTLE_TRIES, Transfer
 from cavatica_async.transfers.run_options import Progress, TransferOptions
 from cavatica_async.transfers.starter import StartOptions, StartStoppedError
 
+from tests.helpers import FakeClock
 from tests.helpers_watch import FAST, root_files, simulator
 
 pytestmark = pytest.mark.anyio
@@ -323,6 +325,7 @@ async def test_progress_follows_a_run_begun_later_and_failures_can_be_retried(
         ]
         assert "not-a-uri-0" in failed
         assert seen[0].phase == "waiting"
+        assert seen[0].seconds_left is None  # no pace before the run starts something
         assert seen[-1].phase == "ended"
         assert seen[-1].failed == len(failed)
         assert seen[-1].items["refused"] == 1
@@ -433,3 +436,33 @@ async def test_progress_ends_with_the_run_not_a_tick_later(tmp_path: Path) -> No
                 await anyio.sleep(0.05)
                 await transfer.run()
     assert [p.phase for p in seen] == ["waiting", "ended"]
+
+
+async def test_a_platform_never_reached_ends_the_run(tmp_path: Path) -> None:
+    # A mistyped URL: every request fails to connect. The start call's items may have gone
+    # out for all the library knows, so they stay starting; the run raises, it does not wait
+    # forever for a list it can never read.
+    sent: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        raise httpx.ConnectError("connection refused")
+
+    clock = FakeClock()
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(
+            "t" * 32,
+            "http://127.0.0.1:9/v2",
+            transport=httpx.MockTransport(refuse),
+            retry=RetryPolicy(max_retries=0),
+            clock=clock,
+        ) as client,
+    ):
+        transfer = Transfer(client, journal, TransferOptions(poll=FAST))
+        await transfer.add("export", [ExportRequest("f" * 24, "o/v", "x")])
+        with anyio.fail_after(30), pytest.raises(TransportError, match="connection refused"):
+            await transfer.run()
+        counts = await journal.counts()
+    assert counts[ItemState.STARTING] == 1
+    assert sent.count("GET /v2/storage/exports") == SETTLE_TRIES
