@@ -21,7 +21,7 @@ from cavatica_async import (
     UnauthorizedError,
 )
 from cavatica_async.simulator import Simulator
-from cavatica_async.transfers import ItemState, Journal, JournalError
+from cavatica_async.transfers import ItemState, Journal, JournalError, read_manifest
 from cavatica_async.transfers.engine import SETTLE_TRIES, Transfer
 from cavatica_async.transfers.run_options import Progress, TransferOptions
 from cavatica_async.transfers.starter import StartOptions, StartStoppedError
@@ -466,3 +466,30 @@ async def test_a_platform_never_reached_ends_the_run(tmp_path: Path) -> None:
         counts = await journal.counts()
     assert counts[ItemState.STARTING] == 1
     assert sent.count("GET /v2/storage/exports") == SETTLE_TRIES
+
+
+async def test_a_drs_manifest_with_bad_uris_records_each_files_failure(tmp_path: Path) -> None:
+    sim = simulator()
+    manifest = tmp_path / "drs.csv"
+    rows = [f"drs://h.example/{n},{P1},from-drs-{n}.bam" for n in range(120)]
+    rows[7] = f"https://h.example/7,{P1},from-drs-7.bam"  # not a DRS URI: fails in its job
+    rows[90] = f"drs://nohostid,{P1},from-drs-90.bam"
+    manifest.write_text("drs_uri,project,name\n" + "\n".join(rows) + "\n")
+    async with (
+        await Journal.open(tmp_path / "t.db") as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        options = TransferOptions(poll=FAST, drs_files_per_window=100, drs_window=3.0)
+        transfer = Transfer(client, journal, options)
+        await transfer.add("drs_import", read_manifest(manifest, "drs_import").requests())
+        counts = await transfer.run()
+        items = await journal.items()
+        failed = (await transfer.snapshot()).failed
+    assert counts[ItemState.DONE] == 120
+    bad = {item.source: item for item in items if item.job_state == "FAILED"}
+    # The two bad URIs, and files the simulator fails at random (its `failure` rate).
+    assert set(bad) >= {"https://h.example/7", "drs://nohostid"}
+    assert "Invalid DRS URI" in str(bad["https://h.example/7"].error)
+    assert all(item.error and item.error.get("message") for item in bad.values())
+    assert failed == len(bad)
+    assert len({item.job_id for item in items}) == 2  # 100 files a job
