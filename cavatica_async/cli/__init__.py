@@ -1,4 +1,5 @@
-"""The `cavatica-async` command line: `demo`, `watch` and `simulate`."""
+"""The `cavatica-async` command line: `demo`, `watch`, the transfer commands (`export`,
+`import`, `drs-import`, `copy`, `move`, `delete`, `status`) and `simulate`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
+from pathlib import Path
 
 import anyio
 
@@ -14,6 +16,15 @@ from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_USAGE
 from cavatica_async.errors import CavaticaError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
+# Transfer commands: each resumed by running the same command line again.
+TRANSFERS = {
+    "export": "export project files to a volume",
+    "import": "import volume objects into a project",
+    "drs-import": "import a manifest of DRS URIs into a project",
+    "copy": "copy files to another project or folder",
+    "move": "move files to another project or folder",
+    "delete": "delete files",
+}
 
 
 def _missing(extra: str, exc: ImportError) -> str:
@@ -43,11 +54,11 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    from cavatica_async.cli import demo, watch
+    from cavatica_async.cli import demo, transfer, transfer_show, watch
 
     parser = argparse.ArgumentParser(
         prog="cavatica-async",
-        description="Watch CAVATICA / Seven Bridges asynchronous file jobs.",
+        description="Move files in and out of CAVATICA / Seven Bridges and watch the jobs.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -61,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     watching = commands.add_parser("watch", help="watch jobs on a real platform until they end")
     watch.add_arguments(watching)
     watching.set_defaults(run=partial(_run_async, watch.run))
+
+    for command, what in TRANSFERS.items():
+        transferring = commands.add_parser(command, help=what, description=f"{what}; resumable.")
+        transfer.add_arguments(transferring, command)
+        transferring.set_defaults(run=partial(_run_async, transfer.run))
+    status = commands.add_parser("status", help="a transfer journal's items and how they ended")
+    status.add_argument("--journal", type=Path, required=True, help="the transfer's SQLite file")
+    status.add_argument("--json", action="store_true", help="one JSON object per item")
+    status.set_defaults(run=partial(_run_async, transfer_show.status))
 
     simulate = commands.add_parser(
         "simulate",

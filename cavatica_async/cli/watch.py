@@ -48,14 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="read `kind id` lines from PATH ('-' for stdin); # starts a comment",
     )
-    where = parser.add_argument_group(
-        "platform (default: $SB_AUTH_TOKEN / $SB_API_ENDPOINT, then ~/.sevenbridges/credentials)"
-    )
-    where.add_argument("--profile", help="credentials file profile")
-    where.add_argument("--platform", help="cavatica, cgc, aws-us, aws-eu, gcp, f4c or ali-cn")
-    where.add_argument(
-        "--base-url", help="API root URL, e.g. https://cavatica-api.sbgenomics.com/v2"
-    )
+    add_platform_arguments(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
     parser.add_argument(
         "--job-list",
@@ -68,6 +61,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="resume from FILE if it exists, and write the state to it on exit",
     )
+
+
+def add_platform_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the platform is and whose token: the options every command that calls it takes."""
+    where = parser.add_argument_group(
+        "platform (default: $SB_AUTH_TOKEN / $SB_API_ENDPOINT, then ~/.sevenbridges/credentials)"
+    )
+    where.add_argument("--profile", help="credentials file profile")
+    where.add_argument("--platform", help="cavatica, cgc, aws-us, aws-eu, gcp, f4c or ali-cn")
+    where.add_argument(
+        "--base-url", help="API root URL, e.g. https://cavatica-api.sbgenomics.com/v2"
+    )
+
+
+async def preflight(client: CavaticaClient) -> None:
+    """One call that says at once whether the platform is there and takes the token
+    (`UsageError` saying which is wrong)."""
+    try:
+        await client.get_rate_limit(retry=PREFLIGHT)
+    except (UnauthorizedError, ForbiddenError) as exc:
+        raise UsageError(f"the platform refused the token: {exc}") from None
+    except TransportError as exc:
+        raise UsageError(f"cannot reach {client.base_url}: {exc}") from None
+    except CavaticaError as exc:
+        raise UsageError(f"the platform is not answering as expected: {exc}") from None
 
 
 def read_jobs(args: argparse.Namespace) -> list[tuple[JobKind, str]]:
@@ -123,14 +141,7 @@ async def run(args: argparse.Namespace) -> int:
         raise UsageError("no jobs to watch: give --export ID (or another kind), or --file")
     client = CavaticaClient(profile=args.profile, platform=args.platform, base_url=args.base_url)
     async with client:
-        try:
-            await client.get_rate_limit(retry=PREFLIGHT)
-        except (UnauthorizedError, ForbiddenError) as exc:
-            raise UsageError(f"the platform refused the token: {exc}") from None
-        except TransportError as exc:
-            raise UsageError(f"cannot reach {client.base_url}: {exc}") from None
-        except CavaticaError as exc:
-            raise UsageError(f"the platform is not answering as expected: {exc}") from None
+        await preflight(client)
         view = View(Tally(), mode="json" if args.json else "auto")
         try:
             outcome = await follow(client, jobs, view, resume=resume, job_list=args.job_list)

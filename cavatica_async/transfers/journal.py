@@ -22,13 +22,12 @@ import anyio
 import anyio.to_thread
 
 from cavatica_async.transfers.journal_lock import JournalError, release_lock
-from cavatica_async.transfers.journal_open import connect_journal
+from cavatica_async.transfers.journal_open import connect_journal, connect_read_only
+from cavatica_async.transfers.journal_reader import JournalReader
 from cavatica_async.transfers.journal_rows import (
     SCHEMA_VERSION,
-    SELECT_ITEMS,
     ItemState,
     JournalItem,
-    item_of_row,
     transaction,
 )
 
@@ -36,7 +35,7 @@ T = TypeVar("T")
 __all__ = ["SCHEMA_VERSION", "ItemState", "Journal", "JournalError", "JournalItem"]
 
 
-class Journal:
+class Journal(JournalReader):
     """A transfer's items in SQLite (WAL); open with `await Journal.open(path)`."""
 
     def __init__(
@@ -45,16 +44,19 @@ class Journal:
         clock: Callable[[], float],
         lock: IO[str] | None = None,
     ) -> None:
-        self._connection = connection
+        super().__init__(connection)
         self._lock = lock
         self._clock = clock
-        self._limiter = anyio.CapacityLimiter(1)
         self._in_run = False
 
     @classmethod
-    async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Journal:
-        """Open (or create) the journal at `path`; `JournalError` if it is of another version."""
-
+    async def open(
+        cls, path: str | Path, *, clock: Callable[[], float] = time.time, read_only: bool = False
+    ) -> Journal:
+        """Open (or create) the journal at `path`; `JournalError` if it is of another version.
+        `read_only`: read a journal that exists, even one a run holds (for its status)."""
+        if read_only:
+            return cls(await anyio.to_thread.run_sync(connect_read_only, path), clock)
         connection, lock = await anyio.to_thread.run_sync(connect_journal, path)
         return cls(connection, clock, lock)
 
@@ -68,15 +70,6 @@ class Journal:
     def end_run(self) -> None:
         """The run that began is over."""
         self._in_run = False
-
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        # One statement group at a time, in a worker thread; a cancelled caller still lets a
-        # transaction that began finish (the thread cannot be stopped), so nothing half-written
-        # is left behind.
-        try:
-            return await anyio.to_thread.run_sync(work, self._connection, limiter=self._limiter)
-        except sqlite3.Error as exc:  # closed, disk full, locked by another program
-            raise JournalError(f"the journal cannot be used: {exc}") from None
 
     async def aclose(self) -> None:
         """Close the database."""
@@ -169,10 +162,11 @@ class Journal:
 
     async def mark_unsure(self, unsure: Sequence[tuple[int, str]]) -> None:
         """Record items reconciliation could not decide, with why."""
+        now = self._clock()
         await self._update(
-            "UPDATE items SET state = 'unsure', note = ? WHERE id = ? "
+            "UPDATE items SET state = 'unsure', note = ?, finished_at = ? WHERE id = ? "
             "AND state IN ('starting', 'started')",
-            [(why, item_id) for item_id, why in unsure],
+            [(why, now, item_id) for item_id, why in unsure],
         )
 
     async def replan(
@@ -194,32 +188,6 @@ class Journal:
                 ).rowcount
 
         return await self._run(update) if any(wanted) else 0
-
-    async def failed(self, kind: str | None = None) -> int:
-        """How many items (of `kind`, None: any) are done with a job that did not complete."""
-
-        def count(connection: sqlite3.Connection) -> int:
-            return int(
-                connection.execute(
-                    "SELECT COUNT(*) FROM items WHERE state = 'done' AND job_state IS NOT "
-                    "'COMPLETED' AND (?1 IS NULL OR kind = ?1)",
-                    (kind,),
-                ).fetchone()[0]
-            )
-
-        return await self._run(count)
-
-    async def started_items(
-        self, jobs: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], list[JournalItem]]:
-        """The `started` items of each (kind, job id), in one read."""
-        wanted = list(dict.fromkeys(jobs))
-        query = f"{SELECT_ITEMS} WHERE state = 'started' AND kind = ? AND job_id = ? ORDER BY id"
-
-        def select(connection: sqlite3.Connection) -> dict[tuple[str, str], list[JournalItem]]:
-            return {job: [item_of_row(r) for r in connection.execute(query, job)] for job in wanted}
-
-        return await self._run(select)
 
     async def record_ends(
         self,
@@ -246,9 +214,9 @@ class Journal:
                     results,
                 )
                 connection.executemany(
-                    "UPDATE items SET state = 'unsure', note = ? WHERE id = ? AND state = "
-                    "'started'",
-                    [(why, item_id) for item_id, why in unsure],
+                    "UPDATE items SET state = 'unsure', note = ?, finished_at = ? WHERE id = ? "
+                    "AND state = 'started'",
+                    [(why, now, item_id) for item_id, why in unsure],
                 )
                 connection.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)", list((meta or {}).items())
@@ -256,79 +224,9 @@ class Journal:
 
         await self._run(write)
 
-    async def items(
-        self,
-        state: ItemState | None = None,
-        *,
-        kind: str | None = None,
-        job_id: str | None = None,
-        limit: int = -1,
-    ) -> list[JournalItem]:
-        """Items in `state`, of `kind`, of the job `job_id` (None: any), oldest first."""
-        wanted = None if state is None else ItemState(state).value
-        query = (
-            f"{SELECT_ITEMS} WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
-            "AND (?3 IS NULL OR job_id = ?3) ORDER BY id LIMIT ?4"
-        )
-
-        def select(connection: sqlite3.Connection) -> list[JournalItem]:
-            rows = connection.execute(query, (wanted, kind, job_id, limit))
-            return [item_of_row(row) for row in rows]
-
-        return await self._run(select)
-
-    async def job_ids(self, kind: str) -> set[str]:
-        """Every job id the journal holds for items of `kind`."""
-
-        def select(connection: sqlite3.Connection) -> set[str]:
-            rows = connection.execute(
-                "SELECT DISTINCT job_id FROM items WHERE kind = ? AND job_id IS NOT NULL", (kind,)
-            )
-            return {str(job_id) for (job_id,) in rows}
-
-        return await self._run(select)
-
-    async def held_jobs(self, kind: str, job_ids: Sequence[str]) -> set[str]:
-        """Which of `job_ids` the journal already holds for items of `kind`."""
-        wanted = sorted(set(job_ids))
-
-        def select(connection: sqlite3.Connection) -> set[str]:
-            query = "SELECT 1 FROM items WHERE kind = ? AND job_id = ? LIMIT 1"
-            return {j for j in wanted if connection.execute(query, (kind, j)).fetchone()}
-
-        return await self._run(select) if wanted else set()
-
-    async def counts(self, kind: str | None = None) -> dict[ItemState, int]:
-        """How many items (of `kind`, None: any) are in each state."""
-
-        def count(connection: sqlite3.Connection) -> dict[ItemState, int]:
-            rows = connection.execute(
-                "SELECT state, COUNT(*) FROM items WHERE ?1 IS NULL OR kind = ?1 GROUP BY state",
-                (kind,),
-            )
-            found = {ItemState(state): number for state, number in rows}
-            return {state: found.get(state, 0) for state in ItemState}
-
-        return await self._run(count)
-
     async def save_meta(self, key: str, value: str) -> None:
         """Keep one named value (the watcher's snapshot, the run's options)."""
         await self._update("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, value)])
-
-    async def meta(self, key: str) -> str | None:
-        """A value kept with `save_meta`, or None."""
-
-        def select(connection: sqlite3.Connection) -> str | None:
-            row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            return None if row is None else str(row[0])
-
-        return await self._run(select)
-
-    async def integrity_check(self) -> str:
-        """SQLite's own check of the file: 'ok' when sound."""
-        return await self._run(
-            lambda connection: str(connection.execute("PRAGMA integrity_check").fetchone()[0])
-        )
 
     async def _update(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         def update(connection: sqlite3.Connection) -> None:

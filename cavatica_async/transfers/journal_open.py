@@ -80,3 +80,21 @@ def _check_rows(connection: sqlite3.Connection, path: str | Path) -> None:
     ).fetchone()
     if row is not None:
         raise JournalError(f"{path}: item {row[0]} is started and has no job id")
+
+
+def connect_read_only(path: str | Path) -> sqlite3.Connection:
+    """A connection that reads a journal, a run's or not (no lock: a run may hold it), the
+    file and its schema checked first (`JournalError` if it cannot be one)."""
+    if not Path(path).is_file():
+        raise JournalError(f"{path}: no journal there")
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        _check_ours(connection, path)
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error as exc:
+        raise JournalError(f"{path} cannot be read as a journal: {exc}") from None
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        connection.close()
+        raise JournalError(f"{path} is not a journal of schema version {SCHEMA_VERSION}")
+    return connection

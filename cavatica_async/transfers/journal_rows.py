@@ -63,6 +63,7 @@ class JournalItem:
     attempts: int
     note: str | None = None
     started_at: float | None = None  # when its start was last announced (wall seconds)
+    finished_at: float | None = None  # when it reached its end (wall seconds)
 
 
 class transaction:  # noqa: N801 (used as a statement: `with transaction(c):`)
@@ -81,14 +82,14 @@ class transaction:  # noqa: N801 (used as a statement: `with transaction(c):`)
 # The columns `item_of_row` reads, in its order.
 SELECT_ITEMS = (
     "SELECT id, kind, source, request, state, job_id, job_state, error, attempts, note, "
-    "started_at FROM items"
+    "started_at, finished_at FROM items"
 )
 
 
 def item_of_row(row: tuple[Any, ...]) -> JournalItem:
     """One row of `items` as a `JournalItem`; `JournalError` naming the row if it is not one
     (a journal edited by hand, say)."""
-    item_id, kind, source, request, state, job_id, job_state, error, attempts, note, at = row
+    item_id, kind, source, request, state, job_id, job_state, error, attempts, note, at, end = row
     try:
         body = json.loads(request)
         if not isinstance(body, dict):
@@ -105,6 +106,7 @@ def item_of_row(row: tuple[Any, ...]) -> JournalItem:
             attempts=attempts,
             note=note,
             started_at=at,
+            finished_at=end,
         )
     except (TypeError, ValueError, RecursionError) as exc:
         problem = "nested too deeply" if isinstance(exc, RecursionError) else exc

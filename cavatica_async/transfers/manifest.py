@@ -43,6 +43,7 @@ _COLUMNS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "delete": (frozenset({"file"}), frozenset()),
 }
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+_PLACE = frozenset({"project", "parent"})
 MAX_LINE = 65_536  # characters: a longer row is not a manifest's
 
 
@@ -83,8 +84,12 @@ class ManifestError(ValueError):
         self.problems = problems
 
 
-def read_manifest(path: str | Path, kind: str) -> Manifest:
-    """Every row of `path` as an item of `kind` (`.csv`, `.tsv`, `.jsonl` or `.ndjson`)."""
+def read_manifest(
+    path: str | Path, kind: str, *, defaults: Mapping[str, Any] | None = None
+) -> Manifest:
+    """Every row of `path` as an item of `kind` (`.csv`, `.tsv`, `.jsonl` or `.ndjson`).
+    `defaults` gives the columns a row leaves out (a destination `project` or `parent` for
+    rows that name neither; a `volume`), as a command line's options do."""
     if kind not in _COLUMNS:
         raise ValueError(f"unknown transfer kind {kind!r}; one of {', '.join(KINDS)}")
     path = Path(path)
@@ -96,7 +101,7 @@ def read_manifest(path: str | Path, kind: str) -> Manifest:
             problems.append(ManifestProblem(line, row))
             continue
         try:
-            request = _item(kind, row)
+            request = _item(kind, row, defaults or {})
             check_json(body_of(kind, request), "the item")  # as add() will, with its line
         except (TypeError, ValueError) as exc:
             problems.append(ManifestProblem(line, str(exc)))
@@ -211,11 +216,16 @@ def _csv_row(row: dict[str | Any, Any]) -> dict[str, Any] | str:
     return {k.strip(): v.strip() for k, v in row.items() if v.strip() != ""}
 
 
-def _item(kind: str, row: Mapping[str, Any]) -> Request:
+def _item(kind: str, given: Mapping[str, Any], defaults: Mapping[str, Any]) -> Request:
     required, optional = _COLUMNS[kind]
-    unknown = set(row) - required - optional
+    unknown = set(given) - required - optional
     if unknown:
         raise ValueError(f"columns the {kind} items do not take: {', '.join(sorted(unknown))}")
+    row = dict(given)
+    for key, value in defaults.items():
+        # A destination is a project or a parent: a row naming either keeps its own.
+        if key not in row and not (key in _PLACE and _PLACE & row.keys()):
+            row[key] = value
     missing = required - set(row)
     if missing:
         raise ValueError(f"missing {', '.join(sorted(missing))}")

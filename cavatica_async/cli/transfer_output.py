@@ -1,0 +1,112 @@
+"""What a transfer command shows: a line per item outcome (a pipe), a live table (a terminal),
+JSON lines (`--json`), a summary, and the exit status (docs/transfers.md#from-the-command-line).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.table import Table
+
+from cavatica_async.transfers import ItemState, JournalItem, Progress
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNSURE = 0, 1, 2, 3
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+SHOWN = ("planned", "starting", "started", "done", "failed", "refused", "unsure")
+
+
+def outcome(item: JournalItem) -> str:
+    """What became of an item, in a word: completed, failed, refused or unsure."""
+    if item.state is ItemState.DONE:
+        return "completed" if item.job_state == "COMPLETED" else "failed"
+    return str(item.state.value)
+
+
+def item_line(item: JournalItem) -> str:
+    """One item's outcome as a line: `completed export <source> <job>` and the error, if any."""
+    parts = [outcome(item), item.kind, item.source, item.job_id or "-"]
+    why = _error_text(item.error) or item.note
+    if outcome(item) != "completed" and why:
+        parts.append(" ".join(why.split()))
+    return " ".join(parts)
+
+
+def item_json(item: JournalItem) -> str:
+    """One item's outcome as a JSON line."""
+    return json.dumps(
+        {
+            "event": "item",
+            "outcome": outcome(item),
+            "kind": item.kind,
+            "source": item.source,
+            "job_id": item.job_id,
+            "job_state": item.job_state,
+            "error": item.error,
+            "note": item.note,
+            "attempts": item.attempts,
+        }
+    )
+
+
+def progress_json(progress: Progress) -> str:
+    """A progress tick as a JSON line."""
+    return json.dumps(
+        {
+            "event": "progress",
+            "phase": progress.phase,
+            "items": progress.items,
+            "failed": progress.failed,
+            "requests": progress.requests,
+            "rate_limited": progress.rate_limited,
+            "remaining": progress.remaining,
+            "start_calls": progress.start_calls,
+            "seconds_left": progress.seconds_left,
+        }
+    )
+
+
+def progress_table(progress: Progress, kinds: dict[str, dict[str, int]]) -> Table:
+    """The live view: items per state for each kind, then requests, budget and time left."""
+    table = Table(title=f"transfer: {progress.phase}", title_justify="left")
+    table.add_column("kind")
+    for state in SHOWN:
+        table.add_column(state, justify="right")
+    for kind, counts in kinds.items():
+        if any(counts.values()):
+            table.add_row(kind, *(str(counts.get(state, 0)) for state in SHOWN))
+    left = "?" if progress.seconds_left is None else f"{progress.seconds_left:,.0f} s"
+    remaining = "?" if progress.remaining is None else str(progress.remaining)
+    table.caption = (
+        f"{progress.failed} failed · {progress.requests} requests, {remaining} left this "
+        f"window · {progress.start_calls} start calls · about {left} to go"
+    )
+    return table
+
+
+def summary(counts: dict[str, int], failed: int) -> str:
+    """The closing line: how many items ended how."""
+    completed = counts.get("done", 0) - failed
+    line = (
+        f"{completed} completed, {failed} failed, {counts.get('refused', 0)} refused, "
+        f"{counts.get('unsure', 0)} unsure"
+    )
+    open_items = sum(counts.get(state, 0) for state in ("planned", "starting", "started"))
+    return line + (f", {open_items} not ended (run the command again)" if open_items else "")
+
+
+def exit_status(counts: dict[str, int], failed: int) -> int:
+    """3 if items are unsure, 1 if some failed or were refused (or did not end), else 0."""
+    if counts.get("unsure", 0):
+        return EXIT_UNSURE
+    open_items = sum(counts.get(state, 0) for state in ("planned", "starting", "started"))
+    if failed or counts.get("refused", 0) or open_items:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _error_text(error: dict[str, Any] | None) -> str | None:
+    if not error:
+        return None
+    status, code, message = error.get("status"), error.get("code"), error.get("message")
+    return " ".join(str(part) for part in (status, code, message) if part is not None) or None

@@ -1,0 +1,81 @@
+"""Showing a transfer while it runs: each item's outcome as it lands, and its progress.
+
+A pipe gets one line per item outcome on stdout; `--json` one JSON object per item outcome and
+per progress tick; a terminal a live table on stderr. The summary is the caller's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from rich.console import Console
+from rich.live import Live
+
+from cavatica_async.cli.transfer_output import (
+    exit_status,
+    item_json,
+    item_line,
+    progress_json,
+    progress_table,
+    summary,
+)
+from cavatica_async.transfers import Journal, Transfer
+from cavatica_async.transfers.requests import KINDS
+
+TICK = 1.0  # seconds between progress updates
+
+
+async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -> None:
+    """Follow `transfer` until its run ends (or this task is cancelled with it)."""
+    shown: set[int] = set()
+    # Items that end in this run: those of an earlier (killed) run are in `status`.
+    since = time.time()
+    live = None
+    if not args.json and sys.stderr.isatty():
+        live = Live(console=Console(file=sys.stderr), auto_refresh=False)
+        live.start()
+    try:
+        async for progress in transfer.progress(every=TICK):
+            ended = await journal.ended_since(since)
+            for item in ended:
+                if item.id not in shown:
+                    shown.add(item.id)
+                    if args.json:
+                        print(item_json(item), flush=True)
+                    elif live is None:
+                        print(item_line(item), flush=True)
+            if ended and ended[-1].finished_at is not None:
+                # Items that end in the same instant as the last shown are read again next
+                # time, and skipped by id.
+                since = max(since, ended[-1].finished_at)
+            if args.json:
+                print(progress_json(progress), flush=True)
+            elif live is not None:
+                kinds = {kind: await _counts(journal, kind) for kind in KINDS}
+                live.update(progress_table(progress, kinds), refresh=True)
+    finally:
+        if live is not None:
+            live.stop()
+
+
+async def _counts(journal: Journal, kind: str) -> dict[str, int]:
+    counts = await journal.counts(kind)
+    failed = await journal.failed(kind)
+    shown = {state.value: n for state, n in counts.items()}
+    shown["done"] -= failed
+    shown["failed"] = failed
+    return shown
+
+
+async def status(args: argparse.Namespace) -> int:
+    """`cavatica-async status`: a journal's items, even while a run holds it (read only)."""
+    async with await Journal.open(args.journal, read_only=True) as journal:
+        counts = {state.value: n for state, n in (await journal.counts()).items()}
+        failed = await journal.failed()
+        if args.json:
+            for item in await journal.items():
+                print(item_json(item))
+    print(summary(counts, failed), file=sys.stdout if not args.json else sys.stderr)
+    return exit_status(counts, failed)

@@ -1,0 +1,194 @@
+"""The transfer commands as a user runs them: the real CLI in a subprocess, against the
+simulator served over 127.0.0.1, killed and run again until it ends."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import anyio
+import pytest
+
+from cavatica_async.simulator import Simulator, Timing
+
+from tests import canary
+
+pytestmark = pytest.mark.anyio
+
+P1, P2 = "rfranklin/project-1", "rfranklin/project-2"
+
+
+def simulator() -> Simulator:
+    # 100x: a job's states last tenths of a second, and the rate window 3 s.
+    return Simulator(
+        token=canary.CANARY, seed=9, files_per_project=120, speed=100, timing=Timing(median=5)
+    )
+
+
+async def cli(base_url: str, *args: str, wait: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run `cavatica-async ARGS` to its end."""
+    env = {**os.environ, "SB_API_ENDPOINT": base_url, "SB_AUTH_TOKEN": canary.CANARY}
+    with anyio.fail_after(wait):
+        done = await anyio.run_process(
+            [sys.executable, "-m", "cavatica_async.cli", *args], env=env, check=False
+        )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
+
+
+async def status(base_url: str, journal: Path) -> list[dict[str, object]]:
+    done = await cli(base_url, "status", "--journal", str(journal), "--json")
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def export_args(journal: Path, *more: str) -> Sequence[str]:
+    return (
+        "export",
+        *("--project", P1, "--volume", "rfranklin/output", "--prefix", "cli"),
+        *("--copy-only", "--journal", str(journal), *more),
+    )
+
+
+async def test_an_export_ends_with_every_item_and_a_report(tmp_path: Path) -> None:
+    sim = simulator()
+    journal, report = tmp_path / "t.db", tmp_path / "r.csv"
+    async with sim.serve() as base_url:
+        done = await cli(base_url, *export_args(journal, "--report", str(report)))
+        items = await status(base_url, journal)
+    assert done.returncode in (0, 1), done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(items) == 120  # every file of the project, its folder's too
+    assert {line.split()[0] for line in lines} <= {"completed", "failed"}
+    assert sorted(item["source"] for item in items) == sorted(line.split()[2] for line in lines)
+    failed = sum(1 for item in items if item["outcome"] == "failed")
+    assert done.returncode == (1 if failed else 0)
+    assert f"{len(items) - failed} completed, {failed} failed" in done.stderr
+    with report.open() as handle:
+        assert len(list(csv.DictReader(handle))) == len(items)
+    assert canary.CANARY not in done.stdout + done.stderr
+    assert max(sim.start_counts().values()) == 1
+
+
+# One backend: the subprocess is the CLI's own event loop; this test's loop only waits.
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_killed_twenty_times_it_still_ends_every_file_once(tmp_path: Path) -> None:
+    # Jobs of about half a minute, so that twenty kills land while the transfer runs: while
+    # planning, between a start's intent and its answer, while jobs are watched.
+    sim = Simulator(
+        token=canary.CANARY,
+        seed=5,
+        files_per_project=400,
+        timing=Timing(median=15, sigma=0.3, failure=0.02),
+    )
+    journal = tmp_path / "t.db"
+    rng = random.Random(5)
+    env = {**os.environ, "SB_API_ENDPOINT": "", "SB_AUTH_TOKEN": canary.CANARY}
+    kills = 0
+    async with sim.serve() as base_url:
+        env["SB_API_ENDPOINT"] = base_url
+        command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+        while True:
+            async with await anyio.open_process(command, env=env) as process:
+                if kills < 20:
+                    with anyio.move_on_after(rng.uniform(0.3, 2.0)):
+                        await process.wait()
+                if process.returncode is None and kills < 20:
+                    process.send_signal(signal.SIGKILL)
+                    await process.wait()
+                    kills += 1
+                    continue
+                with anyio.fail_after(120):
+                    code = await process.wait()
+                break
+        items = await status(base_url, journal)
+    assert kills == 20
+    assert code in (0, 1)
+    assert all(item["outcome"] in ("completed", "failed") for item in items)
+    assert len({item["source"] for item in items}) == len(items) == 400
+    # No source was started twice (the simulator's own record of start calls).
+    assert max(sim.start_counts().values()) == 1
+    assert len(sim.start_counts()) == 400
+
+
+async def test_a_dry_run_starts_nothing_and_writes_no_journal(tmp_path: Path) -> None:
+    sim = simulator()
+    journal = tmp_path / "t.db"
+    async with sim.serve() as base_url:
+        done = await cli(base_url, *export_args(journal, "--dry-run"))
+    assert done.returncode == 0, done.stderr
+    assert "120 items, 2 start calls" in done.stderr
+    assert sim.start_counts() == {}
+    assert not journal.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("delete", "--manifest", "{m}", "--journal", "{j}"), "give --yes"),
+        (("export", "--project", P1, "--volume", "rfranklin/output", "--journal", "{j}"), "--yes"),
+        (("drs-import", "--manifest", "{m}", "--project", P1, "--journal", "{j}"), "line 3"),
+        (("copy", "--to-project", P2, "--journal", "{j}"), "needs --manifest or --from-folder"),
+    ],
+)
+async def test_what_cannot_run_exits_2_saying_why(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("drs_uri\ndrs://h.example/1\nnot a uri, at all\n")
+    journal = tmp_path / "t.db"
+    sim = simulator()
+    given = [a.format(m=manifest, j=journal) for a in args]
+    async with sim.serve() as base_url:
+        done = await cli(base_url, *given)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sim.start_counts() == {}
+
+
+async def test_a_journal_keeps_to_its_command_line(tmp_path: Path) -> None:
+    sim = simulator()
+    journal = tmp_path / "t.db"
+    async with sim.serve() as base_url:
+        first = await cli(base_url, *export_args(journal))
+        again = await cli(base_url, *export_args(journal))
+        other = await cli(
+            base_url,
+            *("export", "--project", P2, "--volume", "rfranklin/output", "--copy-only"),
+            *("--journal", str(journal)),
+        )
+    assert first.returncode in (0, 1)
+    assert again.returncode == first.returncode
+    assert again.stdout == ""  # nothing new ended: everything had
+    assert other.returncode == 2
+    assert "another command line" in other.stderr
+    assert max(sim.start_counts().values()) == 1
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+async def test_a_signal_stops_the_run_with_its_exit_status(
+    tmp_path: Path, sent: signal.Signals, code: int
+) -> None:
+    sim = Simulator(token=canary.CANARY, seed=3, files_per_project=60, timing=Timing(median=30))
+    journal = tmp_path / "t.db"
+    async with sim.serve() as base_url:
+        env = {**os.environ, "SB_API_ENDPOINT": base_url, "SB_AUTH_TOKEN": canary.CANARY}
+        command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+        async with await anyio.open_process(command, env=env) as process:
+            # Another process's progress: no event to wait on, so it is polled.
+            while not sim.start_counts():  # noqa: ASYNC110 (jobs started, watched for a minute)
+                await anyio.sleep(0.1)
+            process.send_signal(sent)
+            with anyio.fail_after(30):
+                assert await process.wait() == code
+            assert process.stderr is not None
+            said = (await process.stderr.receive()).decode()
+    assert "not ended (run the command again)" in said
