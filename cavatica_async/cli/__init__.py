@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -16,6 +17,7 @@ from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_USAGE
 from cavatica_async.errors import CavaticaError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command that SIGPIPE ended
 # Transfer commands: each resumed by running the same command line again.
 TRANSFERS = {
     "export": "export project files to a volume",
@@ -125,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say to it, and nothing is wrong.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ImportError as exc:
         if args.debug:
             raise

@@ -1,4 +1,5 @@
-"""`cavatica-async demo`: the library in half a minute, against the built-in simulator."""
+"""`cavatica-async demo`: the library in half a minute, against the built-in simulator: a
+batch of jobs watched with JobWatcher, then a transfer killed half-way and resumed."""
 
 from __future__ import annotations
 
@@ -24,12 +25,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated platform")
     parser.add_argument("--json", action="store_true", help="print events as JSON lines instead")
+    parser.add_argument(
+        "--no-transfer",
+        dest="transfer",
+        action="store_false",
+        help="leave out the second part: a transfer killed half-way and resumed",
+    )
 
 
 async def run(args: argparse.Namespace) -> int:
-    """Start a realistic batch on the simulator and watch it to the end."""
-    outcome, _ = await run_demo(args)
-    return outcome.exit_status if outcome.interrupted else 0
+    """Start a realistic batch on the simulator and watch it to the end; then a transfer from
+    the command line, killed half-way and resumed."""
+    outcome, sim = await run_demo(args)
+    if outcome.interrupted:
+        return outcome.exit_status
+    if args.transfer:
+        from cavatica_async.cli.demo_transfer import run_transfer_demo
+
+        await run_transfer_demo(sim, View(Tally(), mode="json" if args.json else "auto"))
+    return 0
 
 
 async def run_demo(args: argparse.Namespace) -> tuple[Outcome, Any]:

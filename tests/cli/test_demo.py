@@ -62,6 +62,10 @@ def test_in_a_pipe_it_prints_plain_lines(tmp_path: Path) -> None:
     assert any("FAILED: 9107 Location on volume already contains a file" in line for line in lines)
     assert "Summary" in done.stdout
     assert "\x1b[" not in done.stdout  # no terminal control codes in a pipe
+    # The second part: the CLI's export killed with SIGKILL, then run again to its end.
+    assert "Killed it with SIGKILL after" in done.stdout
+    assert re.search(r"Second run: \d+ completed, \d+ failed, 0 refused, 0 unsure", done.stdout)
+    assert "Files started twice across both runs: 0." in done.stdout
 
 
 def test_json_lines(tmp_path: Path) -> None:

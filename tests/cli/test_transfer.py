@@ -17,6 +17,7 @@ import anyio
 import pytest
 
 from cavatica_async.simulator import Simulator, Timing
+from cavatica_async.transfers import Journal
 
 from tests import canary
 
@@ -192,3 +193,24 @@ async def test_a_signal_stops_the_run_with_its_exit_status(
             assert process.stderr is not None
             said = (await process.stderr.receive()).decode()
     assert "not ended (run the command again)" in said
+
+
+def test_status_into_a_reader_that_leaves_early_ends_quietly(tmp_path: Path) -> None:
+    # `status --json | head -1`: the reader goes after one line; the command goes quietly.
+    journal = tmp_path / "t.db"
+
+    async def plan() -> None:
+        async with await Journal.open(journal) as opened:
+            await opened.plan("delete", [(f"{n:024x}", {"file": f"{n:024x}"}) for n in range(5000)])
+
+    anyio.run(plan)
+    command = [sys.executable, "-m", "cavatica_async.cli", "status", "--journal", str(journal)]
+    reader = subprocess.Popen(
+        [*command, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
+    )
+    assert reader.stdout is not None
+    assert reader.stderr is not None
+    reader.stdout.read(10)
+    reader.stdout.close()
+    assert reader.wait(timeout=30) == 141
+    assert reader.stderr.read() == b""
