@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from cavatica_async.client import CavaticaClient
@@ -132,4 +133,6 @@ def signature(args: argparse.Namespace) -> str:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value.resolve())  # the same manifest, whichever folder the rerun is in
     return value if value is None or isinstance(value, (str, bool, int)) else str(value)
