@@ -205,12 +205,12 @@ def test_status_into_a_reader_that_leaves_early_ends_quietly(tmp_path: Path) -> 
 
     anyio.run(plan)
     command = [sys.executable, "-m", "cavatica_async.cli", "status", "--journal", str(journal)]
-    reader = subprocess.Popen(
+    with subprocess.Popen(
         [*command, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
-    )
-    assert reader.stdout is not None
-    assert reader.stderr is not None
-    reader.stdout.read(10)
-    reader.stdout.close()
-    assert reader.wait(timeout=30) == 141
-    assert reader.stderr.read() == b""
+    ) as reader:
+        assert reader.stdout is not None
+        assert reader.stderr is not None
+        reader.stdout.read(10)
+        reader.stdout.close()
+        assert reader.wait(timeout=30) == 141
+        assert reader.stderr.read() == b""
