@@ -16,13 +16,8 @@ from pathlib import Path
 
 import anyio
 
-from cavatica_async.cli.transfer_output import (
-    EXIT_OK,
-    EXIT_SIGINT,
-    EXIT_SIGTERM,
-    exit_status,
-    summary,
-)
+from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_OK
+from cavatica_async.cli.transfer_output import EXIT_SIGTERM, exit_status, summary
 from cavatica_async.cli.transfer_plan import KIND_OF, PlanError, plan, signature
 from cavatica_async.cli.transfer_show import show
 from cavatica_async.cli.watch import UsageError, add_platform_arguments, preflight
@@ -147,7 +142,7 @@ async def _run_until_signal(transfer: Transfer, journal: Journal, args: argparse
         nonlocal stopped
         with listening, anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for received in signals:
-                stopped = EXIT_SIGINT if received == signal.SIGINT else EXIT_SIGTERM
+                stopped = EXIT_INTERRUPTED if received == signal.SIGINT else EXIT_SIGTERM
                 running.cancel()  # the run stops; what it wrote is committed
 
     async def run_then_stop_listening() -> None:

@@ -9,10 +9,12 @@ from typing import Any
 
 from rich.table import Table
 
+from cavatica_async.cli.follow import EXIT_FAILED, EXIT_OK
 from cavatica_async.transfers import ItemState, JournalItem, Progress
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNSURE = 0, 1, 2, 3
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+# 0, 1, 2 and 130 are every command's (cli.follow); a transfer adds these two.
+EXIT_UNSURE = 3
+EXIT_SIGTERM = 143
 SHOWN = ("planned", "starting", "started", "done", "failed", "refused", "unsure")
 
 
@@ -91,7 +93,7 @@ def summary(counts: dict[str, int], failed: int) -> str:
         f"{completed} completed, {failed} failed, {counts.get('refused', 0)} refused, "
         f"{counts.get('unsure', 0)} unsure"
     )
-    open_items = sum(counts.get(state, 0) for state in ("planned", "starting", "started"))
+    open_items = _not_ended(counts)
     return line + (f", {open_items} not ended (run the command again)" if open_items else "")
 
 
@@ -99,10 +101,13 @@ def exit_status(counts: dict[str, int], failed: int) -> int:
     """3 if items are unsure, 1 if some failed or were refused (or did not end), else 0."""
     if counts.get("unsure", 0):
         return EXIT_UNSURE
-    open_items = sum(counts.get(state, 0) for state in ("planned", "starting", "started"))
-    if failed or counts.get("refused", 0) or open_items:
+    if failed or counts.get("refused", 0) or _not_ended(counts):
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _not_ended(counts: dict[str, int]) -> int:
+    return sum(counts.get(state, 0) for state in ("planned", "starting", "started"))
 
 
 def _error_text(error: dict[str, Any] | None) -> str | None:

@@ -240,8 +240,7 @@ class Transfer:
                     await self._watch_started(watcher, kind)
                 later = later + 1 if outcome.later else 0
                 if later:
-                    low, high = LATER_BACKOFF
-                    await self._clock.sleep(min(high, low * 2 ** (later - 1)))
+                    await self._clock.sleep(_backoff(later))
         finally:
             self._starting_kinds -= 1
             self._maybe_finish()
@@ -290,8 +289,7 @@ class Transfer:
                     raise
                 failures += 1
                 logger.warning("transfer: reconciling %s items failed (%s); again", kind, error)
-                low, high = LATER_BACKOFF
-                await self._clock.sleep(min(high, low * 2 ** (failures - 1)))
+                await self._clock.sleep(_backoff(failures))
 
     async def _follow(self, watcher: JobWatcher) -> None:
         """Record each job's end until nothing is left to start or watch. Ends are gathered
@@ -349,6 +347,12 @@ class Transfer:
 
     async def _save_snapshot(self, watcher: JobWatcher) -> None:
         await self._journal.save_meta(SNAPSHOT_KEY, json.dumps(watcher.snapshot()))
+
+
+def _backoff(failures: int) -> float:
+    """The wait after `failures` failures in a row: LATER_BACKOFF's low, doubling, capped."""
+    low, high = LATER_BACKOFF
+    return float(min(high, low * 2 ** (failures - 1)))
 
 
 def _ended(counts: dict[ItemState, int]) -> int:
