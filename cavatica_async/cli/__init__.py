@@ -42,7 +42,7 @@ def _simulate(args: argparse.Namespace) -> int:
         speed=args.speed,
         files_per_project=args.files,
         rate_limit=args.rate_limit,
-        timing=Timing(failure=args.failure),
+        timing=Timing(median=args.state_seconds, sigma=args.state_spread, failure=args.failure),
     )
 
     def ready(base_url: str) -> None:
@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--files", type=int, default=200, help="files per project")
     simulate.add_argument("--rate-limit", type=int, default=1000, help="requests per window")
     simulate.add_argument("--failure", type=float, default=0.05, help="job failure probability")
+    simulate.add_argument(
+        "--state-seconds", type=float, default=20.0, help="median seconds a job spends in a state"
+    )
+    simulate.add_argument(
+        "--state-spread", type=float, default=0.8, help="log-normal sigma of those seconds"
+    )
     simulate.set_defaults(run=_simulate)
     return parser
 

@@ -165,7 +165,7 @@ class Pipeline:
         if sim.faults.in_maintenance(now):
             sim.faults.injected["maintenance answer"] += 1
             return self._failure(503, 0, "The Platform is currently under maintenance.", {})
-        if auth and _token(request) != sim.token:
+        if auth and request_token(request) != sim.token:
             return self._failure(401, 90001, "Missing or invalid authentication token.", {})
         if auth and not free and not sim.limiter.hit(now):
             headers = self._rate_headers(now)
@@ -213,7 +213,8 @@ class Pipeline:
         }
 
 
-def _token(request: Request) -> str | None:
+def request_token(request: Request) -> str | None:
+    """The token a request carries (X-SBG-Auth-Token, or a Bearer authorization)."""
     token = request.headers.get("x-sbg-auth-token")
     if token is None:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")

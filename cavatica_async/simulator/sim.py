@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from cavatica_async.simulator import (
     api_discovery,
     api_drs,
     api_files,
+    api_inspect,
     api_storage,
     server,
 )
@@ -85,6 +86,7 @@ class Simulator:
                 *api_storage.routes(self.pipeline),
                 *api_drs.routes(self.pipeline),
                 *api_async.routes(self.pipeline),
+                *api_inspect.routes(self),
             ]
         )
 
@@ -123,11 +125,16 @@ class Simulator:
         export's source is its file, an import's `volume:location`, a DRS import's URI, and a
         copy, move or delete's file."""
         counts: Counter[tuple[str, str]] = Counter()
+        for kind, sources, _ in self.started_jobs():
+            for source in sources:
+                counts[kind, source] += 1
+        return counts
+
+    def started_jobs(self) -> Iterator[tuple[str, list[str], SimJob]]:
+        """Every job ever started: its kind, the sources it was asked to move, and the job."""
         for kind, jobs in self.jobs.jobs.items():
             for job in jobs.values():
-                for source in job.sources or [_storage_source(kind, job.fields)]:
-                    counts[kind, source] += 1
-        return counts
+                yield kind, job.sources or [_storage_source(kind, job.fields)], job
 
     def maintenance(self, seconds: float) -> None:
         """Answer 503 with code 0 (maintenance) for the next `seconds`."""

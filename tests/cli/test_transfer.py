@@ -1,5 +1,5 @@
-"""The transfer commands as a user runs them: the real CLI in a subprocess, against the
-simulator served over 127.0.0.1, killed and run again until it ends."""
+"""The transfer commands as a user runs them: the real CLI in a subprocess, against
+`cavatica-async simulate` in another process, killed and run again until it ends."""
 
 from __future__ import annotations
 
@@ -16,21 +16,18 @@ from pathlib import Path
 import anyio
 import pytest
 
-from cavatica_async.simulator import Simulator, Timing
 from cavatica_async.transfers import Journal
 
 from tests import canary
+from tests.cli.conftest import Simulate
 
 pytestmark = pytest.mark.anyio
 
 P1, P2 = "rfranklin/project-1", "rfranklin/project-2"
 
 
-def simulator() -> Simulator:
-    # 100x: a job's states last tenths of a second, and the rate window 3 s.
-    return Simulator(
-        token=canary.CANARY, seed=9, files_per_project=120, speed=100, timing=Timing(median=5)
-    )
+# 100x: a job's states last tenths of a second, and the rate window 3 s.
+QUICK = ("--seed", "9", "--files", "120", "--speed", "100", "--state-seconds", "5")
 
 
 async def cli(base_url: str, *args: str, wait: float = 60.0) -> subprocess.CompletedProcess[str]:
@@ -58,12 +55,13 @@ def export_args(journal: Path, *more: str) -> Sequence[str]:
     )
 
 
-async def test_an_export_ends_with_every_item_and_a_report(tmp_path: Path) -> None:
-    sim = simulator()
+async def test_an_export_ends_with_every_item_and_a_report(
+    tmp_path: Path, simulate: Simulate
+) -> None:
+    sim = simulate(*QUICK)
     journal, report = tmp_path / "t.db", tmp_path / "r.csv"
-    async with sim.serve() as base_url:
-        done = await cli(base_url, *export_args(journal, "--report", str(report)))
-        items = await status(base_url, journal)
+    done = await cli(sim.base_url, *export_args(journal, "--report", str(report)))
+    items = await status(sim.base_url, journal)
     assert done.returncode in (0, 1), done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == len(items) == 120  # every file of the project, its folder's too
@@ -76,58 +74,65 @@ async def test_an_export_ends_with_every_item_and_a_report(tmp_path: Path) -> No
         assert len(list(csv.DictReader(handle))) == len(items)
     assert canary.CANARY not in done.stdout + done.stderr
     assert max(sim.start_counts().values()) == 1
+    assert sim.start_calls() == 2  # bulk starts of 100
 
 
 # One backend: the subprocess is the CLI's own event loop; this test's loop only waits.
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_killed_twenty_times_it_still_ends_every_file_once(tmp_path: Path) -> None:
+async def test_killed_twenty_times_it_still_ends_every_file_once(
+    tmp_path: Path, simulate: Simulate
+) -> None:
     # Jobs of about half a minute, so that twenty kills land while the transfer runs: while
     # planning, between a start's intent and its answer, while jobs are watched.
-    sim = Simulator(
-        token=canary.CANARY,
-        seed=5,
-        files_per_project=400,
-        timing=Timing(median=15, sigma=0.3, failure=0.02),
+    sim = simulate(
+        *("--seed", "5", "--files", "400", "--failure", "0.02"),
+        *("--state-seconds", "15", "--state-spread", "0.3"),
     )
     journal = tmp_path / "t.db"
     rng = random.Random(5)
-    env = {**os.environ, "SB_API_ENDPOINT": "", "SB_AUTH_TOKEN": canary.CANARY}
+    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
     kills = 0
-    async with sim.serve() as base_url:
-        env["SB_API_ENDPOINT"] = base_url
-        command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
-        while True:
-            async with await anyio.open_process(command, env=env) as process:
-                if kills < 20:
-                    # Kills come faster than the jobs end, even where each CLI starts slowly.
-                    with anyio.move_on_after(rng.uniform(0.3, 1.2)):
-                        await process.wait()
-                if process.returncode is None and kills < 20:
-                    process.send_signal(signal.SIGKILL)
+    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    while True:
+        async with await anyio.open_process(command, env=env) as process:
+            if kills < 20:
+                # Kills come faster than the jobs end, even where each CLI starts slowly.
+                with anyio.move_on_after(rng.uniform(0.3, 1.2)):
                     await process.wait()
-                    kills += 1
-                    continue
-                with anyio.fail_after(120):
-                    code = await process.wait()
-                break
-        items = await status(base_url, journal)
+            if process.returncode is None and kills < 20:
+                process.send_signal(signal.SIGKILL)
+                await process.wait()
+                kills += 1
+                continue
+            with anyio.fail_after(120):
+                code = await process.wait()
+            break
+    items = await status(sim.base_url, journal)
     assert kills == 20
     assert code in (0, 1)
     assert all(item["outcome"] in ("completed", "failed") for item in items)
     assert len({item["source"] for item in items}) == len(items) == 400
-    # No source was started twice (the simulator's own record of start calls).
-    assert max(sim.start_counts().values()) == 1
-    assert len(sim.start_counts()) == 400
+    # No source was started twice: the simulator's own list of the jobs it started.
+    starts = sim.start_counts()
+    assert max(starts.values()) == 1
+    assert len(starts) == 400
+    ended = {job["state"] for job in sim.jobs()}
+    assert ended <= {"COMPLETED", "FAILED"}
+    failed = sum(1 for item in items if item["outcome"] == "failed")
+    assert code == (1 if failed else 0)
 
 
-async def test_a_dry_run_starts_nothing_and_writes_no_journal(tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_dry_run_starts_nothing_and_writes_no_journal(
+    tmp_path: Path, simulate: Simulate
+) -> None:
+    sim = simulate(*QUICK)
     journal = tmp_path / "t.db"
-    async with sim.serve() as base_url:
-        done = await cli(base_url, *export_args(journal, "--dry-run"))
+    done = await cli(sim.base_url, *export_args(journal, "--dry-run"))
     assert done.returncode == 0, done.stderr
     assert "120 items, 2 start calls" in done.stderr
-    assert sim.start_counts() == {}
+    assert sim.reads() > 0  # it read the project...
+    assert sim.start_calls() == 0  # ...and asked for nothing to start
+    assert sim.jobs() == []
     assert not journal.exists()
 
 
@@ -141,32 +146,30 @@ async def test_a_dry_run_starts_nothing_and_writes_no_journal(tmp_path: Path) ->
     ],
 )
 async def test_what_cannot_run_exits_2_saying_why(
-    tmp_path: Path, args: tuple[str, ...], message: str
+    tmp_path: Path, simulate: Simulate, args: tuple[str, ...], message: str
 ) -> None:
     manifest = tmp_path / "m.csv"
     manifest.write_text("drs_uri\ndrs://h.example/1\nnot a uri, at all\n")
     journal = tmp_path / "t.db"
-    sim = simulator()
+    sim = simulate(*QUICK)
     given = [a.format(m=manifest, j=journal) for a in args]
-    async with sim.serve() as base_url:
-        done = await cli(base_url, *given)
+    done = await cli(sim.base_url, *given)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
-    assert sim.start_counts() == {}
+    assert sim.start_calls() == 0
 
 
-async def test_a_journal_keeps_to_its_command_line(tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_journal_keeps_to_its_command_line(tmp_path: Path, simulate: Simulate) -> None:
+    sim = simulate(*QUICK)
     journal = tmp_path / "t.db"
-    async with sim.serve() as base_url:
-        first = await cli(base_url, *export_args(journal))
-        again = await cli(base_url, *export_args(journal))
-        other = await cli(
-            base_url,
-            *("export", "--project", P2, "--volume", "rfranklin/output", "--copy-only"),
-            *("--journal", str(journal)),
-        )
+    first = await cli(sim.base_url, *export_args(journal))
+    again = await cli(sim.base_url, *export_args(journal))
+    other = await cli(
+        sim.base_url,
+        *("export", "--project", P2, "--volume", "rfranklin/output", "--copy-only"),
+        *("--journal", str(journal)),
+    )
     assert first.returncode in (0, 1)
     assert again.returncode == first.returncode
     assert again.stdout == ""  # nothing new ended: everything had
@@ -177,22 +180,21 @@ async def test_a_journal_keeps_to_its_command_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 async def test_a_signal_stops_the_run_with_its_exit_status(
-    tmp_path: Path, sent: signal.Signals, code: int
+    tmp_path: Path, simulate: Simulate, sent: signal.Signals, code: int
 ) -> None:
-    sim = Simulator(token=canary.CANARY, seed=3, files_per_project=60, timing=Timing(median=30))
+    sim = simulate("--seed", "3", "--files", "60", "--state-seconds", "30")
     journal = tmp_path / "t.db"
-    async with sim.serve() as base_url:
-        env = {**os.environ, "SB_API_ENDPOINT": base_url, "SB_AUTH_TOKEN": canary.CANARY}
-        command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
-        async with await anyio.open_process(command, env=env) as process:
-            # Another process's progress: no event to wait on, so it is polled.
-            while not sim.start_counts():  # noqa: ASYNC110 (jobs started, watched for a minute)
-                await anyio.sleep(0.1)
-            process.send_signal(sent)
-            with anyio.fail_after(30):
-                assert await process.wait() == code
-            assert process.stderr is not None
-            said = (await process.stderr.receive()).decode()
+    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
+    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    async with await anyio.open_process(command, env=env) as process:
+        # Another process's progress: no event to wait on, so it is polled.
+        while not sim.jobs():  # noqa: ASYNC110 (jobs started, watched for a minute)
+            await anyio.sleep(0.1)
+        process.send_signal(sent)
+        with anyio.fail_after(30):
+            assert await process.wait() == code
+        assert process.stderr is not None
+        said = (await process.stderr.receive()).decode()
     assert "not ended (run the command again)" in said
 
 
