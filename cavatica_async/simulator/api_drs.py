@@ -25,6 +25,21 @@ if TYPE_CHECKING:
 
 DRS_URI = re.compile(r"^drs://[^/\s]+/\S+$")
 CONFLICT_RESOLUTIONS = ("SKIP", "OVERWRITE", "AUTORENAME", "ERROR")
+# The platform imports at most 500 DRS files per 5 minutes and queues the rest
+# (docs/platform.md#bulk-drs-imports): a job beyond that waits SUBMITTED for its turn.
+QUEUE_FILES, QUEUE_SECONDS = 500, 300.0
+
+
+def queue_turn(admitted: list[tuple[float, int]], now: float, files: int, window: float) -> float:
+    """When a job of `files` may begin, first come first served, given the (time, files) of the
+    jobs admitted before it: the earliest moment from `now` (and from the last admission) at
+    which the last `window` seconds hold no more than QUEUE_FILES files with it."""
+    turn = max([now, *(at for at, _ in admitted[-1:])])
+    while True:
+        held = [(at, n) for at, n in admitted if at > turn - window]
+        if not held or sum(n for _, n in held) + files <= QUEUE_FILES:
+            return turn
+        turn = held[0][0] + window
 
 
 def _item(
@@ -60,6 +75,12 @@ async def _create(sim: Simulator, request: Request) -> Response:
     job = sim.item_job(
         "drs_import", [(file_id, error) for file_id, error, _ in outcomes], {}, sources
     )
+    now = job.timeline[0][1]
+    turn = queue_turn(sim.drs_admitted, now, len(items), QUEUE_SECONDS / sim.speed)
+    sim.drs_admitted.append((turn, len(items)))
+    job.queued = turn - now
+    # SUBMITTED from now; every later state waits for the queue's turn.
+    job.timeline[1:] = [(state, at + turn - now) for state, at in job.timeline[1:]]
 
     def finish() -> None:
         world, at = sim.world, job.timeline[-1][1]

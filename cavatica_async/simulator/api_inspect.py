@@ -1,9 +1,11 @@
 """The simulator's own window on itself, for tests and benchmarks in another process.
 
-`GET /__simulator/jobs` lists every job ever started (kind, id, state now, what it was asked to
-move); `GET /__simulator/requests` counts the answers given, by method, path template and
-status. Neither is part of the platform's API: they sit outside `/v2`, need the token like every
-call, and are neither rate limited nor counted, so looking does not change what is seen.
+`GET /__simulator/jobs` lists every job ever started: kind, id, state now, what it was asked to
+move, when it was created and ended (the simulator's clock, in seconds), and how long it waited
+in the platform's DRS queue. `GET /__simulator/requests` counts the answers given, by method,
+path template and status. Neither is part of the platform's API: they sit outside `/v2`, need
+the token like every call, and are neither rate limited nor counted, so looking does not change
+what is seen.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ def routes(sim: Simulator) -> list[Route]:
         now = sim.clock.now()
         sim.jobs.advance(now)
         listed = [
-            {"kind": kind, "id": job.id, "state": job.state(now), "sources": sources}
+            {
+                "kind": kind,
+                "id": job.id,
+                "state": job.state(now),
+                "sources": sources,
+                "created": job.timeline[0][1],
+                "ended": job.finished_at(now),
+                "queued": job.queued,
+            }
             for kind, sources, job in sim.started_jobs()
         ]
         return JSONResponse({"jobs": listed})

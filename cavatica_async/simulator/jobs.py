@@ -51,6 +51,7 @@ class SimJob:
     result_file: str | None = None  # storage jobs: the file made or exported
     items: list[tuple[str | None, dict[str, Any] | None]] = attrs.Factory(list)  # (file, error)
     sources: list[str] = attrs.Factory(list)  # what each item was asked to move (ground truth)
+    queued: float = 0.0  # seconds it waited for the platform's DRS queue, within SUBMITTED
 
     def state(self, now: float) -> str:
         """The state at `now`."""

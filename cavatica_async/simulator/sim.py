@@ -77,6 +77,9 @@ class Simulator:
         self.scrolls = Scrolls(random.Random(f"scrolls-{seed}"))
         self.jobs = JobBook()
         self.exporting: set[str] = set()  # files under a moving (not copy_only) export
+        self.drs_admitted: list[
+            tuple[float, int]
+        ] = []  # DRS jobs let out of the queue: (when, files)
         self.pipeline = Pipeline(self)
         self._served: server.Served | None = None
         self.app = Starlette(

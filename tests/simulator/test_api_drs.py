@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from cavatica_async.simulator import ManualClock, Simulator
+from cavatica_async.simulator.api_drs import queue_turn
 
 from .helpers_sim import folder_id
 
@@ -80,3 +81,42 @@ async def test_bad_requests(http: httpx.AsyncClient) -> None:
         assert (answer.status_code, answer.json()["code"]) == (400, 90000)
     unknown = await http.get("/bulk/drs/imports/123")
     assert (unknown.status_code, unknown.json()["code"]) == (404, 10211)
+
+
+@pytest.mark.parametrize(
+    ("admitted", "now", "files", "turn"),
+    [
+        ([], 10.0, 100, 10.0),  # an empty queue: at once
+        ([(0.0, 400)], 10.0, 100, 10.0),  # 500 in the window: still at once
+        ([(0.0, 400)], 10.0, 101, 300.0),  # one file over: when the first leaves the window
+        ([(0.0, 300), (50.0, 200)], 60.0, 100, 300.0),
+        ([(0.0, 300), (50.0, 200)], 60.0, 301, 350.0),  # both must leave
+        ([(0.0, 100)], 400.0, 100, 400.0),  # the window has moved on
+        ([(500.0, 100)], 400.0, 100, 500.0),  # first come, first served
+    ],
+)
+def test_the_queue_lets_500_files_in_per_window(
+    admitted: list[tuple[float, int]], now: float, files: int, turn: float
+) -> None:
+    assert queue_turn(admitted, now, files, 300.0) == turn
+
+
+async def test_a_job_beyond_500_files_waits_submitted_for_its_turn(
+    sim: Simulator, http: httpx.AsyncClient, manual: ManualClock
+) -> None:
+    ids = []
+    for call in range(6):
+        items = [
+            {"drs_uri": f"drs://h/{call}-{n}", "project": "rfranklin/project-1"} for n in range(100)
+        ]
+        ids.append(
+            (await http.post("/bulk/drs/imports/create", json={"items": items})).json()["id"]
+        )
+    manual.advance(299)
+    states = [(await http.get(f"/bulk/drs/imports/{i}")).json()["state"] for i in ids]
+    assert states[5] == "SUBMITTED"
+    assert "SUBMITTED" not in states[:5]
+    last = sim.jobs.get("drs_import", ids[5])
+    assert last is not None
+    assert last.timeline[1][1] - last.timeline[0][1] >= 300  # its turn came with the window
+    assert last.queued == 300

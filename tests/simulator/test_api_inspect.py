@@ -31,9 +31,11 @@ async def test_jobs_lists_each_start_with_its_sources_and_state_now(
         ("copy", copied.json()["id"], "SUBMITTED"),
     }
     assert all(j["sources"] == [file_id] for j in listed)
+    assert all(j["created"] == manual.now() and j["ended"] is None for j in listed)
     manual.advance(3600)
     later = (await http.get(f"{INSPECT}/jobs")).json()["jobs"]
     assert {j["state"] for j in later} == {"COMPLETED", "FINISHED"}
+    assert all(j["created"] < j["ended"] <= manual.now() and j["queued"] == 0 for j in later)
 
 
 async def test_requests_counts_platform_answers_but_not_its_own(
