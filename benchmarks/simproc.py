@@ -1,8 +1,9 @@
 """The simulator in a process of its own, loaded with one workload's jobs, for the benchmarks.
 
 Run by `benchmarks.run`, never by hand: `python -m benchmarks.simproc CONFIG_JSON`. It creates the
-workload's jobs through the simulator's own API in-process, resets the rate limit and counters
-so setup costs nothing, writes the job list to `jobs.json` next to the config, serves on a free
+workload's jobs through the simulator's own API in-process (or grows a project of files for a
+transfer, their ids in `files.json`), resets the rate limit and counters so setup costs nothing,
+writes the job list to `jobs.json` next to the config, serves on a free
 127.0.0.1 port and prints one JSON line `{"base_url", "token"}` when ready. `GET
 /__bench/report` returns the ground truth, the answer counts, each rate window's tally and the
 job statuses the answers carried.
@@ -96,6 +97,8 @@ def running(config: dict[str, Any]) -> Iterator[tuple[dict[str, str], Path]]:
         finally:
             process.terminate()
             process.wait(timeout=30)
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 def statuses_in(body: bytes) -> int:
@@ -147,6 +150,12 @@ def main() -> None:
         timing=Timing(**config["timing"]),
         external_usage=config.get("external_usage", 0),
     )
+    grow = config.get("grow")
+    if grow is not None:
+        # A project for a transfer to read from (workload G): its file ids go to files.json.
+        sim.world.grow_project(grow["project"], "Transfer", 0.0, files=grow["files"], folders=0)
+        files = [f.id for f in sim.world.children(grow["project"], None) if f.type == "file"]
+        (config_path.parent / "files.json").write_text(json.dumps(files))
     jobs = anyio.run(create_jobs, sim, mix)
     # Setup is free: a fresh window, fresh counters, an optional pre-spent budget.
     sim.limiter = FixedWindow(sim.limiter.limit, sim.limiter.seconds, sim.limiter.external)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 
 from cavatica_async.cli.follow import EXIT_FAILED, EXIT_OK
@@ -16,6 +17,7 @@ from cavatica_async.transfers import ItemState, JournalItem, Progress
 EXIT_UNSURE = 3
 EXIT_SIGTERM = 143
 SHOWN = ("planned", "starting", "started", "done", "failed", "refused", "unsure")
+ENDED = ("done", "failed", "refused", "unsure")
 
 
 def outcome(item: JournalItem) -> str:
@@ -72,11 +74,15 @@ def progress_table(progress: Progress, kinds: dict[str, dict[str, int]]) -> Tabl
     """The live view: items per state for each kind, then requests, budget and time left."""
     table = Table(title=f"transfer: {progress.phase}", title_justify="left")
     table.add_column("kind")
+    table.add_column("ended")
     for state in SHOWN:
         table.add_column(state, justify="right")
     for kind, counts in kinds.items():
-        if any(counts.values()):
-            table.add_row(kind, *(str(counts.get(state, 0)) for state in SHOWN))
+        total = sum(counts.values())
+        if total:
+            ended = sum(counts.get(state, 0) for state in ENDED)
+            bar = ProgressBar(total=total, completed=ended, width=20)
+            table.add_row(kind, bar, *(str(counts.get(state, 0)) for state in SHOWN))
     left = "?" if progress.seconds_left is None else f"{progress.seconds_left:,.0f} s"
     remaining = "?" if progress.remaining is None else str(progress.remaining)
     table.caption = (

@@ -1,7 +1,8 @@
 """Showing a transfer while it runs: each item's outcome as it lands, and its progress.
 
-A pipe gets one line per item outcome on stdout; `--json` one JSON object per item outcome and
-per progress tick; a terminal a live table on stderr. The summary is the caller's.
+A terminal on stderr gets a live table; stdout one line per item outcome, unless it is that
+terminal too; `--json` one JSON object per item outcome and per progress tick. The summary is
+the caller's.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -
     since = time.time()
     live = None
     if not args.json and sys.stderr.isatty():
-        live = Live(console=Console(file=sys.stderr), auto_refresh=False)
+        # Stdout stays where it goes: rich would otherwise show its lines on the terminal.
+        console = Console(file=sys.stderr)
+        live = Live(console=console, auto_refresh=False, redirect_stdout=False)
         live.start()
+    # `export ... > outcomes.txt` in a terminal: the table on the screen, the lines in the file.
+    lines = not args.json and (live is None or not sys.stdout.isatty())
     try:
         async for progress in transfer.progress(every=TICK):
             ended = await journal.ended_since(since)
@@ -44,7 +49,7 @@ async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -
                     shown.add(item.id)
                     if args.json:
                         print(item_json(item), flush=True)
-                    elif live is None:
+                    elif lines:
                         print(item_line(item), flush=True)
             if ended and ended[-1].finished_at is not None:
                 # Items that end in the same instant as the last shown are read again next

@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pty
 import random
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -217,3 +220,59 @@ def test_status_into_a_reader_that_leaves_early_ends_quietly(tmp_path: Path) -> 
         reader.stdout.close()
         assert reader.wait(timeout=30) == 141
         assert reader.stderr.read() == b""
+
+
+def _read_terminal(leader: int, process: subprocess.Popen[bytes]) -> str:
+    """All a process wrote to its terminal until it closed it (60 s at most)."""
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            process.kill()
+            pytest.fail("the command wrote nothing to its terminal for 60 s")
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: every copy of the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("stdout", ["terminal", "file"])
+def test_a_terminal_gets_a_live_table_with_a_bar_per_kind(
+    tmp_path: Path, simulate: Simulate, stdout: str
+) -> None:
+    sim = simulate(*QUICK)
+    journal, outcomes = tmp_path / "t.db", tmp_path / "outcomes.txt"
+    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
+    env |= {"COLUMNS": "160", "TERM": "xterm"}
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    with (
+        outcomes.open("wb") as into,
+        subprocess.Popen(
+            command,
+            stdin=follower,
+            stdout=follower if stdout == "terminal" else into,
+            stderr=follower,
+            env=env,
+        ) as process,
+    ):
+        os.close(follower)
+        shown = _read_terminal(leader, process)
+        code = process.wait(timeout=60)
+    os.close(leader)
+    assert code in (0, 1), shown
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)  # without colours and cursor moves
+    assert "transfer: " in plain  # the table's title, with the phase
+    assert re.search(r"│ export\s+│ [━╸╺]{20} │", plain)  # the export row's bar
+    assert "left this window" in shown  # the requests and the budget left
+    assert "to go" in shown  # the time left
+    assert "completed, " in shown  # the summary
+    lines = outcomes.read_text().splitlines()
+    # Outcome lines go where stdout goes, unless that is the table's terminal.
+    assert "completed export " not in shown
+    assert len(lines) == (0 if stdout == "terminal" else 120)
+    assert canary.CANARY not in shown

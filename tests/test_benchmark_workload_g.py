@@ -1,0 +1,25 @@
+"""Workload G runs small and every case accounts for every file; no speed is asserted."""
+
+from __future__ import annotations
+
+from benchmarks.workload_g import KILLS, OFFICIAL, TRANSFER, markdown, run
+
+
+def test_a_small_workload_g_ends_every_file_once_in_every_case() -> None:
+    result = run(seed=3, speed=50.0, files=300, uris=150)
+    cases = result["cases"]
+    assert set(cases) == {TRANSFER, OFFICIAL, *KILLS}
+    for label, case in cases.items():
+        assert case["sources_started"] == 450, label
+        assert case["sources_started_twice"] == 0, label
+        assert case["jobs_not_ended"] == 0, label
+        assert case["start_calls"] == 3 + 2, label  # 300 exports, 150 DRS URIs: by 100
+        assert case["requests"] >= result["bound"]["requests"] == 10, label
+        assert case["makespan_platform_s"] >= result["bound"]["makespan_platform_s"] > 0, label
+    for label in (TRANSFER, *KILLS):
+        assert cases[label]["items"]["done"] == 450
+    for label in KILLS:
+        assert "killed_at_platform_s" in cases[label], f"{label}: the run ended before its kill"
+    text = "\n".join(markdown(result))
+    assert "| cavatica-async transfer | " in text
+    assert "One `kill -9` at " in text
