@@ -9,7 +9,6 @@ stop the run (its journal is committed at every step), print the summary and exi
 from __future__ import annotations
 
 import argparse
-import math
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +16,12 @@ from pathlib import Path
 import anyio
 
 from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_OK
-from cavatica_async.cli.transfer_output import EXIT_SIGTERM, exit_status, summary
+from cavatica_async.cli.transfer_output import (
+    EXIT_SIGTERM,
+    dry_run_estimate,
+    exit_status,
+    summary,
+)
 from cavatica_async.cli.transfer_plan import KIND_OF, PlanError, plan, signature
 from cavatica_async.cli.transfer_show import show
 from cavatica_async.cli.watch import UsageError, add_platform_arguments, preflight
@@ -170,17 +174,13 @@ async def _dry_run(client: CavaticaClient, args: argparse.Namespace) -> int:
         items = await plan(client, args)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
-    calls = math.ceil(len(items) / 100)
-    # Each job must be seen ended once: a bulk read per 100 exports or imports, a read per
-    # copy, move, delete or DRS job (one per call).
-    reads = calls
-    requests = calls + reads
     fraction = client.options.budget_fraction
-    seconds = max(0.0, requests - 1000 * fraction * 0.125) / (1000 * fraction) * 300
+    calls, requests, seconds = dry_run_estimate(KIND_OF[args.command], len(items), fraction)
     print(
         f"{args.command}: {len(items)} items, {calls} start calls, about {requests} requests: "
-        f"at least {seconds:,.0f} s at the budget ({fraction:.0%} of 1000 per 5 minutes), "
-        "plus the jobs' own time; nothing was started",
+        f"at least {seconds:,.0f} s at the budget ({fraction:.0%} of 1000 per 5 minutes)"
+        + (" and the platform's DRS queue" if args.command == "drs-import" else "")
+        + ", plus the jobs' own time; nothing was started",
         file=sys.stderr,
     )
     return EXIT_OK

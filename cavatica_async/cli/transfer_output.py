@@ -5,17 +5,20 @@ JSON lines (`--json`), a summary, and the exit status (docs/transfers.md#from-th
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 
+from cavatica_async.budget import RateBudget
 from cavatica_async.cli.follow import EXIT_FAILED, EXIT_OK
-from cavatica_async.transfers import ItemState, JournalItem, Progress
+from cavatica_async.transfers import ItemState, JournalItem, Progress, TransferOptions
 
 # 0, 1, 2 and 130 are every command's (cli.follow); a transfer adds these two.
 EXIT_UNSURE = 3
 EXIT_SIGTERM = 143
+LIMIT, WINDOW = 1000, 300.0  # the platform's rate limit: requests per window of seconds
 SHOWN = ("planned", "starting", "started", "done", "failed", "refused", "unsure")
 ENDED = ("done", "failed", "refused", "unsure")
 
@@ -90,6 +93,27 @@ def progress_table(progress: Progress, kinds: dict[str, dict[str, int]]) -> Tabl
         f"window · {progress.start_calls} start calls · about {left} to go"
     )
     return table
+
+
+def dry_run_estimate(kind: str, items: int, fraction: float) -> tuple[int, int, float]:
+    """(start calls, requests, least seconds) for `items` of `kind` at `fraction` of the budget.
+
+    Each job must be seen ended once: a bulk read per 100 exports or imports, a read per copy,
+    move, delete or DRS job (one per call); so requests are twice the calls. The seconds are the
+    longer of the budget's pace for them (a burst at once, then the share of each 5-minute
+    window: docs/platform.md#rate-limit) and, for DRS, the platform's queue of 500 files per 5
+    minutes before the last call can begin (docs/transfers.md#pacing). The jobs' own time
+    comes on top: no one can know it beforehand.
+    """
+    calls = math.ceil(items / 100)
+    requests = 2 * calls
+    share = LIMIT * fraction
+    seconds = max(0.0, requests - share * RateBudget().burst) / share * WINDOW
+    if kind == "drs_import" and items:
+        options = TransferOptions()
+        windows = math.ceil(items / options.drs_files_per_window) - 1
+        seconds = max(seconds, windows * options.drs_window)
+    return calls, requests, seconds
 
 
 def summary(counts: dict[str, int], failed: int) -> str:
