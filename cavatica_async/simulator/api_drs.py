@@ -75,8 +75,10 @@ async def _create(sim: Simulator, request: Request) -> Response:
     job = sim.item_job(
         "drs_import", [(file_id, error) for file_id, error, _ in outcomes], {}, sources
     )
-    now = job.timeline[0][1]
-    turn = queue_turn(sim.drs_admitted, now, len(items), QUEUE_SECONDS / sim.speed)
+    now, window = job.timeline[0][1], QUEUE_SECONDS / sim.speed
+    # Jobs let in a window ago no longer count, now or for any job after this one.
+    sim.drs_admitted = [(at, n) for at, n in sim.drs_admitted if at > now - window]
+    turn = queue_turn(sim.drs_admitted, now, len(items), window)
     sim.drs_admitted.append((turn, len(items)))
     job.queued = turn - now
     # SUBMITTED from now; every later state waits for the queue's turn.

@@ -77,9 +77,8 @@ class Simulator:
         self.scrolls = Scrolls(random.Random(f"scrolls-{seed}"))
         self.jobs = JobBook()
         self.exporting: set[str] = set()  # files under a moving (not copy_only) export
-        self.drs_admitted: list[
-            tuple[float, int]
-        ] = []  # DRS jobs let out of the queue: (when, files)
+        # DRS jobs let out of the platform's queue, and when: (time, files), in time order.
+        self.drs_admitted: list[tuple[float, int]] = []
         self.pipeline = Pipeline(self)
         self._served: server.Served | None = None
         self.app = Starlette(
