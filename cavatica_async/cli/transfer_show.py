@@ -8,6 +8,7 @@ the caller's.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -41,6 +42,7 @@ async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -
         live.start()
     # `export ... > outcomes.txt` in a terminal: the table on the screen, the lines in the file.
     lines = not args.json and (live is None or not sys.stdout.isatty())
+    out = _Stdout()
     try:
         async for progress in transfer.progress(every=TICK):
             ended = await journal.ended_since(since)
@@ -48,21 +50,41 @@ async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -
                 if item.id not in shown:
                     shown.add(item.id)
                     if args.json:
-                        print(item_json(item), flush=True)
+                        out.say(item_json(item))
                     elif lines:
-                        print(item_line(item), flush=True)
+                        out.say(item_line(item))
             if ended and ended[-1].finished_at is not None:
                 # Items that end in the same instant as the last shown are read again next
                 # time, and skipped by id.
                 since = max(since, ended[-1].finished_at)
             if args.json:
-                print(progress_json(progress), flush=True)
+                out.say(progress_json(progress))
             elif live is not None:
                 kinds = {kind: await _counts(journal, kind) for kind in KINDS}
                 live.update(progress_table(progress, kinds), refresh=True)
     finally:
         if live is not None:
             live.stop()
+
+
+class _Stdout:
+    """Stdout, until its reader leaves (`export ... | head`): then the transfer goes on, its
+    lines unwritten, since stopping it half-way for a reader's sake would help no one. The
+    journal, `status` and `--report` still hold every outcome."""
+
+    def __init__(self) -> None:
+        self.gone = False
+
+    def say(self, line: str) -> None:
+        """Write one line, unless the reader is gone."""
+        if self.gone:
+            return
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:
+            self.gone = True
+            # Later writes, the interpreter's last flush included, go nowhere, quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 async def _counts(journal: Journal, kind: str) -> dict[str, int]:

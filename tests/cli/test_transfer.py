@@ -276,3 +276,33 @@ def test_a_terminal_gets_a_live_table_with_a_bar_per_kind(
     assert "completed export " not in shown
     assert len(lines) == (0 if stdout == "terminal" else 120)
     assert canary.CANARY not in shown
+
+
+def test_a_transfer_whose_reader_leaves_early_runs_on_to_its_end(
+    tmp_path: Path, simulate: Simulate
+) -> None:
+    # `export ... | head -1`: the lines stop, the transfer does not.
+    sim = simulate(*QUICK)
+    journal, report = tmp_path / "t.db", tmp_path / "r.csv"
+    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
+    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    with subprocess.Popen(
+        [*command, "--report", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        bufsize=0,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.read(10)  # the first line has come
+        process.stdout.close()
+        code = process.wait(timeout=60)
+        said = process.stderr.read().decode()
+    assert code in (0, 1), said
+    assert "Traceback" not in said
+    assert "not ended" not in said
+    assert "0 unsure" in said  # the summary
+    with report.open() as handle:
+        assert len(list(csv.DictReader(handle))) == 120
+    assert len(sim.start_counts()) == 120
