@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -139,12 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except ImportError as exc:
         if args.debug:
-            raise
+            traceback.print_exc()
         print(f"cavatica-async {args.command}: {_missing('simulator', exc)}", file=sys.stderr)
         return EXIT_USAGE
     except (UsageError, CavaticaError, ValueError, OSError) as exc:
         if args.debug:
-            raise
+            traceback.print_exc()  # then the same line and status as without --debug
         # One line, never a traceback: the message names what is wrong and where.
         message = " ".join(str(exc).split())
         print(f"cavatica-async {args.command}: {message}", file=sys.stderr)

@@ -2,6 +2,9 @@
 
 import sys
 
-from cavatica_async.cli import main
+try:
+    from cavatica_async.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the modules load: nothing has started yet
+    sys.exit(130)
 
 sys.exit(main())

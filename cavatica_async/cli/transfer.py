@@ -9,6 +9,7 @@ stop the run (its journal is committed at every step), print the summary and exi
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -34,6 +35,8 @@ from cavatica_async.transfers import (
     TransferOptions,
     write_report,
 )
+from cavatica_async.transfers.report import FORMATS as REPORT_FORMATS
+from cavatica_async.transfers.requests import Request
 
 PLAN_KEY = "cli_plan"  # meta: the command line that planned the journal, once it had
 
@@ -102,8 +105,20 @@ def _client(args: argparse.Namespace) -> CavaticaClient:
     )
 
 
+def _check_report(path: Path | None) -> None:
+    """A report that could not be written is refused before anything starts, not after."""
+    if path is None:
+        return
+    if path.suffix.lower() not in REPORT_FORMATS:
+        raise UsageError(f"--report {path}: a report is .csv, .tsv, .jsonl or .ndjson")
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(f"--report {path}: {folder} is not a folder this user can write in")
+
+
 async def run(args: argparse.Namespace) -> int:
     """Plan (once), run to the end or a signal, report; the exit status says how it ended."""
+    _check_report(args.report)
     _confirm(args)
     kind = KIND_OF[args.command]
     start = StartOptions(copy_only=bool(getattr(args, "copy_only", False)))
@@ -111,6 +126,9 @@ async def run(args: argparse.Namespace) -> int:
         await preflight(client)
         if args.dry_run:
             return await _dry_run(client, args)
+        # A new journal is planned before its file is made: a plan that cannot be made (a bad
+        # manifest, a folder that is not there) leaves no file behind.
+        items = None if args.journal.exists() else await _plan(client, args)
         async with await Journal.open(args.journal) as journal:
             mine = signature(args)
             planned = await journal.meta(PLAN_KEY)
@@ -121,10 +139,7 @@ async def run(args: argparse.Namespace) -> int:
                 )
             transfer = Transfer(client, journal, TransferOptions(start=start))
             if planned is None:
-                try:
-                    await transfer.add(kind, await plan(client, args))
-                except PlanError as exc:
-                    raise UsageError(str(exc)) from None
+                await transfer.add(kind, items if items is not None else await _plan(client, args))
                 await journal.save_meta(PLAN_KEY, mine)
             stopped = await _run_until_signal(transfer, journal, args)
             counts = {state.value: n for state, n in (await journal.counts()).items()}
@@ -133,6 +148,13 @@ async def run(args: argparse.Namespace) -> int:
                 await write_report(journal, args.report)
     print(summary(counts, failed), file=sys.stderr)
     return stopped or exit_status(counts, failed)
+
+
+async def _plan(client: CavaticaClient, args: argparse.Namespace) -> list[Request]:
+    try:
+        return await plan(client, args)
+    except PlanError as exc:
+        raise UsageError(str(exc)) from None
 
 
 async def _run_until_signal(transfer: Transfer, journal: Journal, args: argparse.Namespace) -> int:
@@ -170,10 +192,7 @@ async def _run_until_signal(transfer: Transfer, journal: Journal, args: argparse
 
 async def _dry_run(client: CavaticaClient, args: argparse.Namespace) -> int:
     """The plan, what starting it would take, and nothing sent but reads."""
-    try:
-        items = await plan(client, args)
-    except PlanError as exc:
-        raise UsageError(str(exc)) from None
+    items = await _plan(client, args)
     fraction = client.options.budget_fraction
     calls, requests, seconds = dry_run_estimate(KIND_OF[args.command], len(items), fraction)
     print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,31 @@ async def destination(
     return {"project": project}
 
 
+# What picks a command's items on the platform, instead of a manifest.
+SELECTION = {"export": ("project", "folder"), "import": ("volume",), "copy": ("from_folder",)}
+SELECTION["move"] = SELECTION["copy"]
+
+
 async def plan(client: CavaticaClient, args: argparse.Namespace) -> list[Request]:
-    """The command's items; `PlanError` (with the manifest's bad lines) if it has none to give."""
+    """The command's items; `PlanError` (with the manifest's bad lines) if it has none to give,
+    or if it names both a manifest and a selection."""
+    items = await _items(client, args)
+    if not items:
+        source = args.manifest or " ".join(
+            str(getattr(args, name))
+            for name in SELECTION[KIND_OF[args.command]]
+            if getattr(args, name, None) is not None
+        )
+        raise PlanError(f"nothing to {args.command}: {source} holds no items")
+    return items
+
+
+async def _items(client: CavaticaClient, args: argparse.Namespace) -> list[Request]:
     kind = KIND_OF[args.command]
+    chosen = [name for name in SELECTION.get(kind, ()) if getattr(args, name, None) is not None]
+    if args.manifest is not None and chosen:
+        given = " ".join(f"--{name.replace('_', '-')}" for name in chosen)
+        raise PlanError(f"give --manifest or {given}, not both: each says what to {args.command}")
     if args.manifest is not None:
         defaults: dict[str, Any] = {}
         if kind == "export":
@@ -75,6 +98,14 @@ async def plan(client: CavaticaClient, args: argparse.Namespace) -> list[Request
                 f"{args.manifest} has {len(manifest.problems)} bad rows: {shown}"
                 + (f" (and {more} more)" if more > 0 else "")
                 + "; fix them, or give --skip-bad"
+            )
+        if manifest.problems:
+            # --skip-bad: said once, on stderr, so that nothing is left out unseen.
+            first = manifest.problems[0]
+            print(
+                f"{args.manifest}: left out {len(manifest.problems)} bad rows (--skip-bad), "
+                f"the first: {first}",
+                file=sys.stderr,
             )
         return manifest.requests(skip_bad=True)
     needed = {"export": "project", "import": "volume", "copy": "from_folder", "move": "from_folder"}

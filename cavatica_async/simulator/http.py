@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -152,6 +153,8 @@ class Pipeline:
         async def endpoint(request: Request) -> Response:
             response = await self._answer(request, handler, auth=auth, free=free, read=read)
             self.counts[(method, template, response.status_code)] += 1
+            # The platform's clock, as every HTTP server with one says it (RFC 9110).
+            response.headers["date"] = formatdate(self.sim.clock.now(), usegmt=True)
             return response
 
         return Route(f"/v2{template}", endpoint, methods=[method])

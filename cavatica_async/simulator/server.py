@@ -49,7 +49,10 @@ def _server(app: ASGIApp, host: str, port: int) -> tuple[uvicorn.Server, socket.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)  # accept into the backlog at once, before uvicorn takes over
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # The app sends its own Date (the simulator's clock, which tests may set apart from ours).
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", date_header=False
+    )
     return uvicorn.Server(config), sock
 
 

@@ -26,6 +26,7 @@ from cavatica_async.failures import Scope, Verdict, classify
 from cavatica_async.transfers.job_ends import item_results
 from cavatica_async.transfers.journal import ItemState, Journal
 from cavatica_async.transfers.pacing import drs_wait
+from cavatica_async.transfers.platform_clock import SKEW, reconcile_allowance
 from cavatica_async.transfers.reconcile import UNUSABLE_ID, Reconciled, reconcile_storage
 from cavatica_async.transfers.reconcile_jobs import ASYNC_KINDS, reconcile_async, reconcile_drs
 from cavatica_async.transfers.requests import KINDS, Request, body_of, check_kind, source_of
@@ -265,12 +266,17 @@ class Transfer:
 
     async def _reconcile_kind(self, kind: str) -> Reconciled:
         """Decide the items of `kind` left `starting` (docs/transfers.md#reconciliation)."""
+        window = SKEW
+        if kind != "drs_import" and (await self._journal.counts(kind))[ItemState.STARTING]:
+            # Jobs are told by when they started: how far behind is the platform's clock?
+            window = await reconcile_allowance(self._client, self._journal.now)
         if kind in STORAGE_KINDS:
+            copy_only = self._options.start.copy_only
             return await reconcile_storage(
-                self._client, self._journal, kind, copy_only=self._options.start.copy_only
+                self._client, self._journal, kind, copy_only=copy_only, allowance=window
             )
         if kind in ASYNC_KINDS:
-            return await reconcile_async(self._client, self._journal, kind)
+            return await reconcile_async(self._client, self._journal, kind, allowance=window)
         resolution = self._options.start.conflict_resolution
         return await reconcile_drs(self._client, self._journal, conflict_resolution=resolution)
 

@@ -60,6 +60,10 @@ class Journal(JournalReader):
         connection, lock = await anyio.to_thread.run_sync(connect_journal, path)
         return cls(connection, clock, lock)
 
+    def now(self) -> float:
+        """The journal's clock now: the time its items' moments are in."""
+        return self._clock()
+
     def begin_run(self) -> None:
         """Mark the journal as run by one transfer; `JournalError` if a run already has it (two
         `Transfer`s over one open journal would both start what is planned)."""

@@ -34,6 +34,17 @@ def hold_lock(path: Path) -> IO[str] | None:
         raise JournalError(
             f"{path} is in use by another run (it holds {path}-lock); one run at a time"
         ) from None
+    try:
+        names = path.stat().st_nlink
+    except FileNotFoundError:
+        names = 1  # a new journal
+    if names > 1:
+        handle.close()
+        # A run through another name would hold another lock and SQLite other side files:
+        # two runs could start the same items.
+        raise JournalError(
+            f"{path} has {names} names (hard links); a journal must have one: copy it instead"
+        )
     return handle
 
 

@@ -16,7 +16,10 @@ def connect_journal(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | Non
     """A journal's connection and lock, the schema checked (`JournalError` if it cannot)."""
     # One run at a time: two would both start what is planned. The lock is the
     # operating system's, so a run that dies lets go of it (docs/transfers.md#the-journal).
-    lock = hold_lock(Path(path))
+    # By its one real name: SQLite keeps its side files (-wal, -shm) and we keep the lock per
+    # name, so a run through a symbolic link would share neither with a run through the file.
+    path = Path(path).resolve()
+    lock = hold_lock(path)
     try:
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     except sqlite3.Error as exc:

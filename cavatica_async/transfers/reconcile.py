@@ -25,10 +25,10 @@ from cavatica_async.errors import NotFoundError
 from cavatica_async.inputs import ExportRequest, ImportRequest
 from cavatica_async.resources import VolumeObject
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
+from cavatica_async.transfers.platform_clock import SKEW
 from cavatica_async.transfers.requests import storage_request
 from cavatica_async.transfers.start_results import usable_job_id
 
-SKEW = 60.0  # seconds our clock and the platform's may differ by
 FOUND_IN_LIST = "found in the volume's job list after a restart"
 FOUND_BY_EFFECT = "its effect is on the platform (job not found) after a restart"
 UNUSABLE_ID = "its job is on the platform under an id no call can read it by"
@@ -45,9 +45,15 @@ class Reconciled:
 
 
 async def reconcile_storage(
-    client: CavaticaClient, journal: Journal, kind: str, *, copy_only: bool = False
+    client: CavaticaClient,
+    journal: Journal,
+    kind: str,
+    *,
+    copy_only: bool = False,
+    allowance: float = SKEW,
 ) -> Reconciled:
-    """Decide every `starting` export or import (see the module's rules)."""
+    """Decide every `starting` export or import (see the module's rules); a job may have
+    started up to `allowance` seconds before its item was announced (platform_clock)."""
     pending = await journal.items(ItemState.STARTING, kind=kind)
     requests = {item.id: storage_request(kind, item.request) for item in pending}
     by_volume: dict[str, list[JournalItem]] = defaultdict(list)
@@ -70,7 +76,7 @@ async def reconcile_storage(
             # A job of the same source and destination from before the item's start was
             # announced (yesterday's failed export of it), or one the journal already holds,
             # is not the item's.
-            if match is not None and job.id not in claimed and _after(job, match):
+            if match is not None and job.id not in claimed and _after(job, match, allowance):
                 item = wanted.pop(key)
                 if usable_job_id(job.id):
                     found.append((item.id, job.id))
@@ -99,12 +105,12 @@ async def reconcile_storage(
     return Reconciled(len(found), len(done), len(again), len(unsure) + len(bad_ids))
 
 
-def _after(job: Any, item: JournalItem) -> bool:
-    """Whether `job` started no earlier than SKEW before the item's start was announced."""
+def _after(job: Any, item: JournalItem, allowance: float) -> bool:
+    """Whether `job` started no earlier than `allowance` before the item was announced."""
     started = getattr(job, "started_on", None)
     if started is None or item.started_at is None:
         return True  # nothing to tell them apart by: the key decides
-    return bool(started.timestamp() >= item.started_at - SKEW)
+    return bool(started.timestamp() >= item.started_at - allowance)
 
 
 def _key(request: ExportRequest | ImportRequest) -> tuple[Any, ...]:

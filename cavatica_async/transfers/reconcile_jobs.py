@@ -7,9 +7,9 @@ announced together share their `started_at`). Each chunk is decided as a whole
 (docs/transfers.md#reconciliation):
 - copy, move, delete: the platform's list of async jobs (newest first) is read back to the
   chunk's announcement. An unclaimed job of the kind, as many files as the chunk, started at
-  most SKEW seconds before the announcement (clocks differ) is the chunk's job: exactly one
-  such job and it is watched from there; none and nothing started, the chunk is planned again;
-  more than one, the chunk is `unsure`.
+  most an allowance before the announcement (the clocks differ: platform_clock) is the
+  chunk's job: exactly one such job and it is watched from there; none and nothing started,
+  the chunk is planned again; more than one, the chunk is `unsure`.
 - DRS imports: the platform lists no DRS import jobs. An item whose named file is in its
   destination is done by its effect (only when a taken name is skipped: an import that
   overwrites or renames leaves a file of the name either way); the rest are `unsure`, since a
@@ -28,7 +28,8 @@ from cavatica_async.client import CavaticaClient
 from cavatica_async.inputs import DrsImportItem
 from cavatica_async.models import AsyncFileJob
 from cavatica_async.transfers.journal import ItemState, Journal, JournalItem
-from cavatica_async.transfers.reconcile import FOUND_BY_EFFECT, SKEW, UNUSABLE_ID, Reconciled
+from cavatica_async.transfers.platform_clock import SKEW
+from cavatica_async.transfers.reconcile import FOUND_BY_EFFECT, UNUSABLE_ID, Reconciled
 from cavatica_async.transfers.requests import request_of
 from cavatica_async.transfers.start_results import usable_job_id
 
@@ -45,22 +46,25 @@ DRS_NOT_BY_NAME = (
 )
 
 
-async def reconcile_async(client: CavaticaClient, journal: Journal, kind: str) -> Reconciled:
-    """Decide every `starting` copy, move or delete chunk (see the module's rules)."""
+async def reconcile_async(
+    client: CavaticaClient, journal: Journal, kind: str, *, allowance: float = SKEW
+) -> Reconciled:
+    """Decide every `starting` copy, move or delete chunk (see the module's rules); a job may
+    have started up to `allowance` seconds before its chunk was announced (platform_clock)."""
     if kind not in ASYNC_KINDS:
         raise ValueError(f"not an async job kind: {kind!r}")
     chunks = _chunks(await journal.items(ItemState.STARTING, kind=kind))
     if not chunks:
         return Reconciled()
     claimed = await journal.job_ids(kind)
-    earliest = min(chunks) - SKEW
+    earliest = min(chunks) - allowance
     candidates: dict[float, list[str]] = defaultdict(list)
     async for job in client.async_jobs.list():
         started = _seconds(job.started_on)
         if started is not None and started < earliest:
             break  # newest first: every job from here on is older than every chunk
         for at, items in chunks.items():
-            if _fits(job, kind, at, len(items)) and job.id not in claimed:
+            if _fits(job, kind, at - allowance, len(items)) and job.id not in claimed:
                 candidates[at].append(job.id)
     found: list[tuple[int, str]] = []
     again: list[int] = []
@@ -120,14 +124,14 @@ def _chunks(items: list[JournalItem]) -> dict[float, list[JournalItem]]:
     return dict(chunks)
 
 
-def _fits(job: AsyncFileJob, kind: str, at: float, size: int) -> bool:
+def _fits(job: AsyncFileJob, kind: str, earliest: float, size: int) -> bool:
     started = _seconds(job.started_on)
     return (
         job.type is not None
         and str(job.type.value).lower() == kind
         and job.total_files == size
         and started is not None
-        and started >= at - SKEW
+        and started >= earliest
     )
 
 

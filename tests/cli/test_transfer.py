@@ -27,6 +27,7 @@ from tests.cli.conftest import Simulate
 pytestmark = pytest.mark.anyio
 
 P1, P2 = "rfranklin/project-1", "rfranklin/project-2"
+EXPORT_P1 = ("export", "--project", P1, "--volume", "rfranklin/output", "--copy-only")
 
 
 # 100x: a job's states last tenths of a second, and the rate window 3 s.
@@ -146,21 +147,32 @@ async def test_a_dry_run_starts_nothing_and_writes_no_journal(
         (("export", "--project", P1, "--volume", "rfranklin/output", "--journal", "{j}"), "--yes"),
         (("drs-import", "--manifest", "{m}", "--project", P1, "--journal", "{j}"), "line 3"),
         (("copy", "--to-project", P2, "--journal", "{j}"), "needs --manifest or --from-folder"),
+        (
+            (*EXPORT_P1, "--journal", "{j}", "--report", "{d}/r.xlsx"),
+            "a report is .csv",
+        ),
+        (
+            (*EXPORT_P1, "--journal", "{j}", "--manifest", "{m}"),
+            "give --manifest or --project, not both",
+        ),
+        (("drs-import", "--manifest", "{e}", "--project", P1, "--journal", "{j}"), "nothing to"),
     ],
 )
 async def test_what_cannot_run_exits_2_saying_why(
     tmp_path: Path, simulate: Simulate, args: tuple[str, ...], message: str
 ) -> None:
-    manifest = tmp_path / "m.csv"
+    manifest, empty = tmp_path / "m.csv", tmp_path / "empty.csv"
     manifest.write_text("drs_uri\ndrs://h.example/1\nnot a uri, at all\n")
+    empty.write_text("drs_uri\n")
     journal = tmp_path / "t.db"
     sim = simulate(*QUICK)
-    given = [a.format(m=manifest, j=journal) for a in args]
+    given = [a.format(m=manifest, j=journal, e=empty, d=tmp_path) for a in args]
     done = await cli(sim.base_url, *given)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert sim.start_calls() == 0
+    assert not journal.exists()  # refused before its file was made
 
 
 async def test_a_journal_keeps_to_its_command_line(tmp_path: Path, simulate: Simulate) -> None:

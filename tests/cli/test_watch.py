@@ -222,10 +222,12 @@ async def test_a_bad_token_is_one_line(tmp_path: Path) -> None:
     assert "not-the-token" not in stderr
 
 
-async def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+async def test_debug_shows_the_traceback_and_keeps_the_status(tmp_path: Path) -> None:
     process = await run_cli(["--debug", "watch", "--export", "e1"], cli_env(tmp_path))
-    assert process.returncode != 0
-    assert "Traceback" in text(process)[1]
+    assert process.returncode == 2  # a configuration error, with or without --debug
+    err = text(process)[1]
+    assert "Traceback" in err
+    assert err.strip().splitlines()[-1].startswith("cavatica-async watch: ")
 
 
 @pytest.mark.parametrize("debug", [[], ["--debug"]], ids=["plain", "debug"])

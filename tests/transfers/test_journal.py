@@ -148,6 +148,27 @@ async def test_one_run_at_a_time(tmp_path: Path) -> None:
         assert await again.integrity_check() == "ok"
 
 
+async def test_one_run_at_a_time_through_a_symbolic_link(tmp_path: Path) -> None:
+    path, link = tmp_path / "t.db", tmp_path / "alias.db"
+    link.symlink_to(path)
+    async with await Journal.open(path):
+        with pytest.raises(JournalError, match="in use by another run"):
+            await Journal.open(link)
+    async with await Journal.open(link):
+        with pytest.raises(JournalError, match="in use by another run"):
+            await Journal.open(path)
+
+
+async def test_a_journal_with_two_names_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    async with await Journal.open(path) as journal:
+        await journal.plan("delete", [("x", {"file": "x"})])
+    (tmp_path / "alias.db").hardlink_to(path)
+    for name in (path, tmp_path / "alias.db"):
+        with pytest.raises(JournalError, match="has 2 names"):
+            await Journal.open(name)
+
+
 async def test_a_path_that_cannot_be_a_journal(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="cannot be opened"):
         await Journal.open(tmp_path / "missing" / "t.db")

@@ -9,18 +9,20 @@ import httpx
 import pytest
 import respx
 
-from cavatica_async import CavaticaClient, DrsImportItem, ExportRequest, ImportRequest
+from cavatica_async import CavaticaClient, CopyItem, DrsImportItem, ExportRequest, ImportRequest
 from cavatica_async.simulator import ManualClock, Simulator, Timing
 from cavatica_async.transfers import ItemState, Journal
+from cavatica_async.transfers.platform_clock import SKEW, reconcile_allowance
 from cavatica_async.transfers.reconcile import FOUND_IN_LIST, UNUSABLE_ID, reconcile_storage
-from cavatica_async.transfers.reconcile_jobs import reconcile_drs
+from cavatica_async.transfers.reconcile_jobs import reconcile_async, reconcile_drs
+from cavatica_async.transfers.requests import body_of
 
 from tests import canary
 from tests.helpers import FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 
-PROJECT = "rfranklin/project-1"
+PROJECT, P2 = "rfranklin/project-1", "rfranklin/project-2"
 
 
 def simulator(clock: ManualClock) -> Simulator:
@@ -203,3 +205,40 @@ async def test_a_listed_job_with_an_unusable_id_leaves_its_item_unsure(tmp_path:
     assert (item.state, item.note) == (ItemState.UNSURE, UNUSABLE_ID)
     assert outcome.unsure == 1
     assert sim.start_counts() == {("export", file): 1}
+
+
+@pytest.mark.parametrize("kind", ["export", "copy"])
+async def test_a_platform_clock_behind_ours_still_finds_the_job(tmp_path: Path, kind: str) -> None:
+    # Our clock 75 s ahead of the platform's: the job the lost answer made seems to have
+    # started before its announcement. A fixed minute's allowance would start it again.
+    clock = ManualClock()
+    sim = simulator(clock)
+    files = [f.id for f in sim.world.children(PROJECT, None) if f.type == "file"][:3]
+    ahead = 75.0
+    async with (
+        await Journal.open(tmp_path / "j.db", clock=lambda: clock.now() + ahead) as journal,
+        CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
+    ):
+        if kind == "export":
+            requests = [ExportRequest(f, "rfranklin/output", f"r/{f}") for f in files]
+            await journal.plan("export", [(r.file, r.body()) for r in requests])
+        else:
+            copies = [CopyItem(f, project=P2) for f in files]
+            await journal.plan("copy", [(c.file, body_of("copy", c)) for c in copies])
+        await journal.mark_starting([item.id for item in await journal.items()])
+        clock.advance(1)
+        if kind == "export":
+            await client.exports.bulk_start(requests)
+        else:
+            await client.async_jobs.copy(copies)
+        window = await reconcile_allowance(client, journal.now)
+        assert window == pytest.approx(SKEW + ahead)
+        # A minute only: nothing seems to have started, and the items would start again.
+        reconcile = reconcile_storage if kind == "export" else reconcile_async
+        narrow = await reconcile(client, journal, kind, allowance=SKEW)
+        assert narrow.planned_again == 3
+        await journal.mark_starting([item.id for item in await journal.items()])
+        outcome = await reconcile(client, journal, kind, allowance=window)
+        states = {item.state for item in await journal.items()}
+    assert outcome.found == 3
+    assert states == {ItemState.STARTED}
