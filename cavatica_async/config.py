@@ -145,6 +145,9 @@ def _config(token: str | None, url_arg: str | None, url_found: str | None, sourc
     if any(ch.isspace() or not ch.isprintable() for ch in token):
         # Said without echoing the token: it must never reach an exception message.
         raise ConfigError(f"the auth token from {source} contains whitespace or control characters")
+    if not token.isascii():
+        # An HTTP header carries ASCII only; httpx would say "'ascii' codec can't encode".
+        raise ConfigError(f"the auth token from {source} has characters that are not ASCII")
     url = url_arg or url_found or PLATFORMS[DEFAULT_PLATFORM]
     return Config(base_url=url, token=Secret(token), source=source)
 

@@ -160,7 +160,13 @@ def test_base_url_and_platform_together_are_refused() -> None:
 
 @pytest.mark.parametrize(
     ("token", "problem"),
-    [("", "is empty"), ("   ", "is empty"), ("ab cd", "whitespace"), ("ab\x00cd", "control")],
+    [
+        ("", "is empty"),
+        ("   ", "is empty"),
+        ("ab cd", "whitespace"),
+        ("ab\x00cd", "control"),
+        ("t\u00f6ken", "not ASCII"),
+    ],
 )
 def test_bad_tokens_are_refused_without_echo(token: str, problem: str) -> None:
     with pytest.raises(ConfigError, match=problem) as info:

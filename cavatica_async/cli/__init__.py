@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate",
         help="serve the built-in platform simulator over HTTP",
         description="Serve a seeded fake CAVATICA API on 127.0.0.1 until interrupted.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     simulate.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
     simulate.add_argument("--host", default="127.0.0.1", help="address to listen on")

@@ -23,12 +23,13 @@ from cavatica_async.cli.transfer_output import (
     exit_status,
     summary,
 )
-from cavatica_async.cli.transfer_plan import KIND_OF, PlanError, plan, signature
+from cavatica_async.cli.transfer_plan import KIND_OF, PlanError, described, plan, signature
 from cavatica_async.cli.transfer_show import show
 from cavatica_async.cli.watch import UsageError, add_platform_arguments, preflight
 from cavatica_async.client import CavaticaClient
 from cavatica_async.options import ClientOptions
 from cavatica_async.transfers import (
+    ItemState,
     Journal,
     StartOptions,
     Transfer,
@@ -73,6 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     run.add_argument("--yes", action="store_true", help="do what cannot be undone, unasked")
     run.add_argument("--dry-run", action="store_true", help="show the plan; start nothing")
     run.add_argument("--skip-bad", action="store_true", help="leave out a manifest's bad rows")
+    run.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="start again the items refused or whose job did not complete in an earlier run",
+    )
     run.add_argument("--json", action="store_true", help="JSON lines on stdout")
     run.add_argument("--report", type=Path, metavar="FILE", help="every item's outcome (.csv…)")
     run.add_argument("--budget-fraction", type=float, help="share of the rate limit (0.8)")
@@ -134,13 +140,23 @@ async def run(args: argparse.Namespace) -> int:
             planned = await journal.meta(PLAN_KEY)
             if planned is not None and planned != mine:
                 raise UsageError(
-                    f"{args.journal} holds the transfer of another command line ({planned}); "
+                    f"{args.journal} holds the transfer of another command line "
+                    f"({described(planned)}); "
                     "give another --journal"
                 )
             transfer = Transfer(client, journal, TransferOptions(start=start))
             if planned is None:
                 await transfer.add(kind, items if items is not None else await _plan(client, args))
                 await journal.save_meta(PLAN_KEY, mine)
+            if args.retry_failed:
+                again = await transfer.retry(refused=True, failed=True)
+                print(f"planned again: {again} refused or failed items", file=sys.stderr)
+            if not _open_items(await journal.counts()):
+                print(
+                    "every item ended in an earlier run: nothing to start or watch "
+                    f"(status --journal {args.journal} lists them)",
+                    file=sys.stderr,
+                )
             stopped = await _run_until_signal(transfer, journal, args)
             counts = {state.value: n for state, n in (await journal.counts()).items()}
             failed = await journal.failed()
@@ -148,6 +164,12 @@ async def run(args: argparse.Namespace) -> int:
                 await write_report(journal, args.report)
     print(summary(counts, failed), file=sys.stderr)
     return stopped or exit_status(counts, failed)
+
+
+def _open_items(counts: dict[ItemState, int]) -> int:
+    return sum(
+        counts[state] for state in (ItemState.PLANNED, ItemState.STARTING, ItemState.STARTED)
+    )
 
 
 async def _plan(client: CavaticaClient, args: argparse.Namespace) -> list[Request]:
@@ -196,7 +218,8 @@ async def _dry_run(client: CavaticaClient, args: argparse.Namespace) -> int:
     fraction = client.options.budget_fraction
     calls, requests, seconds = dry_run_estimate(KIND_OF[args.command], len(items), fraction)
     print(
-        f"{args.command}: {len(items)} items, {calls} start calls, about {requests} requests: "
+        f"{args.command}: {len(items)} items, {calls} start call{'' if calls == 1 else 's'}, "
+        f"about {requests} requests: "
         f"at least {seconds:,.0f} s at the budget ({fraction:.0%} of 1000 per 5 minutes)"
         + (" and the platform's DRS queue" if args.command == "drs-import" else "")
         + ", plus the jobs' own time; nothing was started",

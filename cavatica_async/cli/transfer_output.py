@@ -78,14 +78,24 @@ def progress_table(progress: Progress, kinds: dict[str, dict[str, int]]) -> Tabl
     table = Table(title=f"transfer: {progress.phase}", title_justify="left")
     table.add_column("kind")
     table.add_column("ended")
+    table.add_column("", justify="right")
     for state in SHOWN:
-        table.add_column(state, justify="right")
+        # The journal's `done` holds failed jobs too; here they are apart.
+        table.add_column("completed" if state == "done" else state, justify="right")
     for kind, counts in kinds.items():
         total = sum(counts.values())
         if total:
             ended = sum(counts.get(state, 0) for state in ENDED)
-            bar = ProgressBar(total=total, completed=ended, width=20)
-            table.add_row(kind, bar, *(str(counts.get(state, 0)) for state in SHOWN))
+            # Plain colours: a 16-colour terminal shows rich's default finished bar as grey.
+            bar = ProgressBar(
+                total=total,
+                completed=ended,
+                width=20,
+                complete_style="yellow",
+                finished_style="green",
+            )
+            states = (str(counts.get(state, 0)) for state in SHOWN)
+            table.add_row(kind, bar, f"{ended:,}/{total:,}", *states)
     left = "?" if progress.seconds_left is None else f"{progress.seconds_left:,.0f} s"
     remaining = "?" if progress.remaining is None else str(progress.remaining)
     table.caption = (
@@ -116,15 +126,18 @@ def dry_run_estimate(kind: str, items: int, fraction: float) -> tuple[int, int, 
     return calls, requests, seconds
 
 
-def summary(counts: dict[str, int], failed: int) -> str:
-    """The closing line: how many items ended how."""
+def summary(counts: dict[str, int], failed: int, *, running: bool = False) -> str:
+    """The closing line: how many items ended how (`running`: a run holds the journal now)."""
     completed = counts.get("done", 0) - failed
     line = (
         f"{completed} completed, {failed} failed, {counts.get('refused', 0)} refused, "
         f"{counts.get('unsure', 0)} unsure"
     )
     open_items = _not_ended(counts)
-    return line + (f", {open_items} not ended (run the command again)" if open_items else "")
+    if not open_items:
+        return line
+    then = "a run holds the journal now" if running else "run the command again"
+    return f"{line}, {open_items} not ended ({then})"
 
 
 def exit_status(counts: dict[str, int], failed: int) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cavatica_async.client import CavaticaClient
+from cavatica_async.errors import NotFoundError
 from cavatica_async.file_walk import is_folder
 from cavatica_async.transfers import (
     copies_of,
@@ -57,6 +58,17 @@ async def destination(
     return {"project": project}
 
 
+async def _writable_volume(client: CavaticaClient, volume: str) -> None:
+    """An export's volume, checked before its items are planned: one line now, not a refusal
+    per item later."""
+    try:
+        found = await client.volumes.get(volume)
+    except NotFoundError:
+        raise PlanError(f"there is no volume {volume} (or this user cannot see it)") from None
+    if found.access_mode == "RO":
+        raise PlanError(f"the volume {volume} is read-only: nothing can be exported to it")
+
+
 # What picks a command's items on the platform, instead of a manifest.
 SELECTION = {"export": ("project", "folder"), "import": ("volume",), "copy": ("from_folder",)}
 SELECTION["move"] = SELECTION["copy"]
@@ -82,6 +94,8 @@ async def _items(client: CavaticaClient, args: argparse.Namespace) -> list[Reque
     if args.manifest is not None and chosen:
         given = " ".join(f"--{name.replace('_', '-')}" for name in chosen)
         raise PlanError(f"give --manifest or {given}, not both: each says what to {args.command}")
+    if kind == "export":
+        await _writable_volume(client, args.volume)
     if args.manifest is not None:
         defaults: dict[str, Any] = {}
         if kind == "export":
@@ -161,6 +175,23 @@ def signature(args: argparse.Namespace) -> str:
         *("to_project", "to_folder", "overwrite", "autorename", "skip_bad"),
     )
     return json.dumps({key: _plain(getattr(args, key, None)) for key in keys}, sort_keys=True)
+
+
+def described(planned: str) -> str:
+    """A `signature` as the command line it came from (`export --project P ...`)."""
+    try:
+        given = json.loads(planned)
+    except ValueError:
+        return repr(planned[:200])
+    if not isinstance(given, dict):
+        return repr(planned[:200])
+    words = [str(given.get("command"))]
+    for key, value in sorted(given.items()):
+        if key == "command" or value in (None, False, ""):
+            continue
+        option = "--" + key.replace("_", "-")
+        words.append(option if value is True else f"{option} {value}")
+    return " ".join(words)
 
 
 def _plain(value: object) -> object:

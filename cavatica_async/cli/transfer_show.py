@@ -104,5 +104,6 @@ async def status(args: argparse.Namespace) -> int:
         if args.json:
             for item in await journal.items():
                 print(item_json(item))
-    print(summary(counts, failed), file=sys.stdout if not args.json else sys.stderr)
+    running = Journal.in_use(args.journal)
+    print(summary(counts, failed, running=running), file=sys.stderr if args.json else sys.stdout)
     return exit_status(counts, failed)

@@ -188,7 +188,7 @@ class Transfer:
 
     async def _reconcile(self) -> None:
         for kind in KINDS:
-            self.reconciled[kind] = await self._reconcile_kind(kind)
+            self.reconciled[kind] = await self._settle(kind)
 
     async def _watch_started(self, watcher: JobWatcher, kind: str | None = None) -> None:
         """Watch every job the journal holds as started (of `kind`, None: any). An item whose
@@ -280,16 +280,16 @@ class Transfer:
         resolution = self._options.start.conflict_resolution
         return await reconcile_drs(self._client, self._journal, conflict_resolution=resolution)
 
-    async def _settle(self, kind: str) -> None:
-        """Reconcile `kind` in the middle of a run. A read that fails for a while (the network,
-        a 5xx, a 429, maintenance) is tried again after a backoff, up to SETTLE_TRIES times in
-        a row (a platform never reached, a mistyped URL, must end the run, not hold it); one
-        that cannot get better (the token refused, a 403) ends the run at once."""
+    async def _settle(self, kind: str) -> Reconciled:
+        """Reconcile `kind`, as a run begins or in its middle. A read that fails for a while
+        (the network, a 5xx, a 429, maintenance) is tried again after a backoff, up to
+        SETTLE_TRIES times in a row (a platform never reached, a mistyped URL, must end the
+        run, not hold it); one that cannot get better (the token refused, a 403) ends the run
+        at once."""
         failures = 0
         while True:
             try:
-                await self._reconcile_kind(kind)
-                return
+                return await self._reconcile_kind(kind)
             except CavaticaError as error:
                 if classify(error, Scope.LIST) not in TRANSIENT or failures + 1 >= SETTLE_TRIES:
                     raise

@@ -21,7 +21,7 @@ from typing import IO, Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from cavatica_async.transfers.journal_lock import JournalError, release_lock
+from cavatica_async.transfers.journal_lock import JournalError, held_by_a_run, release_lock
 from cavatica_async.transfers.journal_open import connect_journal, connect_read_only
 from cavatica_async.transfers.journal_reader import JournalReader
 from cavatica_async.transfers.journal_rows import (
@@ -59,6 +59,11 @@ class Journal(JournalReader):
             return cls(await anyio.to_thread.run_sync(connect_read_only, path), clock)
         connection, lock = await anyio.to_thread.run_sync(connect_journal, path)
         return cls(connection, clock, lock)
+
+    @staticmethod
+    def in_use(path: str | Path) -> bool:
+        """Whether a run holds the journal at `path` now (for a status read beside it)."""
+        return held_by_a_run(Path(path))
 
     def now(self) -> float:
         """The journal's clock now: the time its items' moments are in."""

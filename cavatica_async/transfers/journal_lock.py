@@ -48,6 +48,25 @@ def hold_lock(path: Path) -> IO[str] | None:
     return handle
 
 
+def held_by_a_run(path: Path) -> bool:
+    """Whether a run holds the journal at `path` now (its lock taken); False where locks are
+    not kept (Windows) or the journal was never run."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        handle = open(f"{path.resolve()}-lock")  # noqa: SIM115 (closed below)
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        return False  # closing the file lets go of the shared lock just taken
+
+
 def release_lock(handle: IO[str] | None) -> None:
     """Let go of a lock `hold_lock` took (None: nothing held)."""
     if handle is not None:

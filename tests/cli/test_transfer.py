@@ -156,6 +156,14 @@ async def test_a_dry_run_starts_nothing_and_writes_no_journal(
             "give --manifest or --project, not both",
         ),
         (("drs-import", "--manifest", "{e}", "--project", P1, "--journal", "{j}"), "nothing to"),
+        (
+            ("export", "--project", P1, "--volume", "rfranklin/nope", "--journal", "{j}", "--yes"),
+            "there is no volume rfranklin/nope",
+        ),
+        (
+            (*EXPORT_P1[:3], "--volume", "rfranklin/archive", "--copy-only", "--journal", "{j}"),
+            "rfranklin/archive is read-only",
+        ),
     ],
 )
 async def test_what_cannot_run_exits_2_saying_why(
@@ -318,3 +326,21 @@ def test_a_transfer_whose_reader_leaves_early_runs_on_to_its_end(
     with report.open() as handle:
         assert len(list(csv.DictReader(handle))) == 120
     assert len(sim.start_counts()) == 120
+
+
+async def test_retry_failed_starts_again_only_what_did_not_complete(
+    tmp_path: Path, simulate: Simulate
+) -> None:
+    sim = simulate(*QUICK, "--failure", "0.3")
+    journal = tmp_path / "t.db"
+    first = await cli(sim.base_url, *export_args(journal))
+    items = await status(sim.base_url, journal)
+    failed = {item["source"] for item in items if item["outcome"] != "completed"}
+    assert first.returncode == 1
+    assert failed
+    again = await cli(sim.base_url, *export_args(journal, "--retry-failed"))
+    assert f"planned again: {len(failed)} refused or failed items" in again.stderr
+    starts = sim.start_counts()
+    assert {source for (_, source), n in starts.items() if n == 2} == failed
+    assert max(starts.values()) == 2
+    assert len(again.stdout.splitlines()) == len(failed)  # only they ended in this run

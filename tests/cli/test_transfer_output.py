@@ -39,3 +39,8 @@ def test_summary_and_exit_status(
 ) -> None:
     assert exit_status(counts, failed) == status
     assert said in summary(counts, failed)
+
+
+def test_a_summary_while_a_run_holds_the_journal_says_so() -> None:
+    said = summary({"done": 1, "started": 2}, 0, running=True)
+    assert said.endswith("2 not ended (a run holds the journal now)")

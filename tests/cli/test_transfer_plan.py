@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cavatica_async import CavaticaClient
-from cavatica_async.cli.transfer_plan import PlanError, plan, signature
+from cavatica_async.cli.transfer_plan import PlanError, described, plan, signature
 
 
 def args(**given: object) -> argparse.Namespace:
@@ -49,3 +49,9 @@ async def test_a_manifest_of_no_items_is_no_plan(tmp_path: Path) -> None:
     async with CavaticaClient("t" * 32, "http://localhost/v2") as client:
         with pytest.raises(PlanError, match=r"nothing to delete: .* holds no items"):
             await plan(client, args(manifest=manifest))
+
+
+def test_a_plan_is_described_as_its_command_line(tmp_path: Path) -> None:
+    planned = signature(args(command="copy", manifest=tmp_path / "ids.csv", skip_bad=True))
+    assert described(planned) == f"copy --manifest {tmp_path / 'ids.csv'} --skip-bad"
+    assert described("not json") == "'not json'"

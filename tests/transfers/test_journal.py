@@ -280,3 +280,11 @@ async def test_replanning_clears_what_the_last_attempt_left(tmp_path: Path) -> N
         assert {(i.job_id, i.job_state, i.error, i.note) for i in again} == {(None,) * 4}
         assert [item.attempts for item in again] == [1, 1, 1]
         assert (await journal.items(ItemState.DONE))[0].job_state == "COMPLETED"
+
+
+async def test_in_use_tells_whether_a_run_holds_the_journal(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    assert not Journal.in_use(path)  # never opened
+    async with await Journal.open(path):
+        assert Journal.in_use(path)
+    assert not Journal.in_use(path)
