@@ -81,7 +81,7 @@ async def plan(client: CavaticaClient, args: argparse.Namespace) -> list[Request
     if not items:
         source = args.manifest or " ".join(
             str(getattr(args, name))
-            for name in SELECTION[KIND_OF[args.command]]
+            for name in SELECTION.get(KIND_OF[args.command], ())
             if getattr(args, name, None) is not None
         )
         raise PlanError(f"nothing to {args.command}: {source} holds no items")
