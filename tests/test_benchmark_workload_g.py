@@ -14,8 +14,8 @@ def test_a_small_workload_g_ends_every_file_once_in_every_case() -> None:
         assert case["sources_started_twice"] == 0, label
         assert case["jobs_not_ended"] == 0, label
         assert case["start_calls"] == 3 + 2, label  # 300 exports, 150 DRS URIs: by 100
-        assert case["requests"] >= result["bound"]["requests"] == 10, label
-        assert case["makespan_platform_s"] >= result["bound"]["makespan_platform_s"] > 0, label
+        assert case["requests"] >= case["bound"]["requests"] == 10, label
+        assert case["makespan_platform_s"] >= case["bound"]["makespan_platform_s"] > 0, label
     for label in (TRANSFER, *KILLS):
         assert cases[label]["items"]["done"] == 450
     for label in KILLS:
