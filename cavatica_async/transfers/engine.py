@@ -264,22 +264,6 @@ class Transfer:
         if wait > 0:
             await self._clock.sleep(wait)
 
-    async def _reconcile_kind(self, kind: str) -> Reconciled:
-        """Decide the items of `kind` left `starting` (docs/transfers.md#reconciliation)."""
-        window = SKEW
-        if kind != "drs_import" and (await self._journal.counts(kind))[ItemState.STARTING]:
-            # Jobs are told by when they started: how far behind is the platform's clock?
-            window = await reconcile_allowance(self._client, self._journal.now)
-        if kind in STORAGE_KINDS:
-            copy_only = self._options.start.copy_only
-            return await reconcile_storage(
-                self._client, self._journal, kind, copy_only=copy_only, allowance=window
-            )
-        if kind in ASYNC_KINDS:
-            return await reconcile_async(self._client, self._journal, kind, allowance=window)
-        resolution = self._options.start.conflict_resolution
-        return await reconcile_drs(self._client, self._journal, conflict_resolution=resolution)
-
     async def _settle(self, kind: str) -> Reconciled:
         """Reconcile `kind`, as a run begins or in its middle. A read that fails for a while
         (the network, a 5xx, a 429, maintenance) is tried again after a backoff, up to
@@ -289,7 +273,7 @@ class Transfer:
         failures = 0
         while True:
             try:
-                return await self._reconcile_kind(kind)
+                return await _reconcile_kind(self._client, self._journal, kind, self._options)
             except CavaticaError as error:
                 if classify(error, Scope.LIST) not in TRANSIENT or failures + 1 >= SETTLE_TRIES:
                     raise
@@ -353,6 +337,23 @@ class Transfer:
 
     async def _save_snapshot(self, watcher: JobWatcher) -> None:
         await self._journal.save_meta(SNAPSHOT_KEY, json.dumps(watcher.snapshot()))
+
+
+async def _reconcile_kind(
+    client: CavaticaClient, journal: Journal, kind: str, options: TransferOptions
+) -> Reconciled:
+    """Decide the items of `kind` left `starting` (docs/transfers.md#reconciliation)."""
+    window = SKEW
+    if kind != "drs_import" and (await journal.counts(kind))[ItemState.STARTING]:
+        # Jobs are told by when they started: how far behind is the platform's clock?
+        window = await reconcile_allowance(client, journal.now)
+    if kind in STORAGE_KINDS:
+        copy_only = options.start.copy_only
+        return await reconcile_storage(client, journal, kind, copy_only=copy_only, allowance=window)
+    if kind in ASYNC_KINDS:
+        return await reconcile_async(client, journal, kind, allowance=window)
+    resolution = options.start.conflict_resolution
+    return await reconcile_drs(client, journal, conflict_resolution=resolution)
 
 
 def _backoff(failures: int) -> float:
