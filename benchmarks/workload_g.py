@@ -238,6 +238,6 @@ def markdown(result: dict[str, Any]) -> list[str]:
             f"run again: {killed['requests'] - clean['requests']:+,} requests and "
             f"{extra:+,.1f} platform s beyond the bound against the run that was not killed "
             f"(the restart's start-up included), {killed['sources_started_twice']} sources "
-            "started twice.",
+            f"started twice, {killed['items']['unsure']} items unsure.",
         ]
     return [*lines, ""]
