@@ -101,6 +101,11 @@ class ClientClosedError(CavaticaError):
     """The client was closed before or while the request ran."""
 
 
+class ClientLoopError(CavaticaError):
+    """The client was used in an event loop other than the one it was first used in: its
+    connections belong to that loop (each test loop needs a client of its own)."""
+
+
 class ApiError(CavaticaError):
     """The platform answered with an error status."""
 

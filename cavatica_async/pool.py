@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 
 import anyio
+import anyio.lowlevel
 import attrs
 import httpx
 
@@ -17,7 +18,7 @@ from cavatica_async.body import ACCEPT_ENCODING
 from cavatica_async.budget import RateBudget
 from cavatica_async.clock import Clock, LoopClock
 from cavatica_async.config import Config
-from cavatica_async.errors import ConfigError
+from cavatica_async.errors import ClientLoopError, ConfigError
 from cavatica_async.models import RateLimit
 from cavatica_async.options import ClientOptions
 
@@ -57,6 +58,7 @@ class Pool:
         self._on_close: list[Callable[[], None]] = []
         self._token = token
         self.closed = False
+        self._loop: anyio.lowlevel.EventLoopToken | None = None  # the loop of the first use
         try:
             self.http = httpx.AsyncClient(
                 base_url=config.base_url,
@@ -82,6 +84,20 @@ class Pool:
         now = self.clock.monotonic()
         reset = now + (rate_limit.reset.timestamp() - self.clock.time())
         self.budget.observe(rate_limit.limit, rate_limit.remaining, reset, now, counted=counted)
+
+    def check_loop(self) -> None:
+        """Bind the pool to the event loop of its first request; `ClientLoopError` from any
+        other. Connections made in one loop cannot be used in another: httpcore would fail
+        with a bare "Event loop is closed", or hang, once the first loop is gone."""
+        token = anyio.lowlevel.current_token()
+        if self._loop is None:
+            self._loop = token
+        elif token != self._loop:
+            raise ClientLoopError(
+                "this client was first used in another event loop, and its connections belong "
+                "to that loop: make a client in each event loop that uses one (with "
+                "pytest-asyncio, give a client fixture the loop_scope of the tests using it)"
+            )
 
     def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call `callback` (once) when the pool is closed; returns the way to cancel that.

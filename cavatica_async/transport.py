@@ -153,6 +153,7 @@ class Transport:
         """
         if self._pool.closed:
             raise ClientClosedError(f"the client is closed; cannot send {method} {path}")
+        self._pool.check_loop()
         url_path = expand(path, ids or {})
         send = _Send(
             method=method,
