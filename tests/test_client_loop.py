@@ -34,3 +34,13 @@ def test_a_client_used_in_a_second_loop_says_so(backend: str) -> None:
         with pytest.raises(ClientLoopError, match="first used in another event loop"):
             anyio.run(again, backend=backend)
         anyio.run(close, backend=backend)  # closing from another loop still works
+
+
+@pytest.mark.asyncio
+async def test_a_client_works_under_pytest_asyncio() -> None:
+    # The plugin downstream services test with (strict mode: this test is marked for it).
+    with respx.mock(base_url=BASE_URL) as router:
+        router.get("/user").respond(json={"username": "rfranklin"})
+        transport = httpx.MockTransport(router.async_handler)
+        async with CavaticaClient(token=TOKEN, base_url=BASE_URL, transport=transport) as client:
+            assert (await client.user.get()).username == "rfranklin"
