@@ -30,9 +30,11 @@ from typing import Any
 
 import anyio
 
-from cavatica_async import CavaticaClient, ClientOptions, ExportRequest, PollPolicy, RateBudget
+from cavatica_async import CavaticaClient, ClientOptions, ExportRequest, RateBudget
 from cavatica_async.simulator import Simulator, Timing
-from cavatica_async.transfers import ItemState, Journal, StartOptions, Transfer, TransferOptions
+from cavatica_async.transfers import ItemState, Journal, Transfer
+
+from benchmarks.transfer_worker import options as compressed_options
 
 ROOT = Path(__file__).resolve().parent
 PROJECT = "rfranklin/transfer"
@@ -76,9 +78,7 @@ async def run(files: int) -> dict[str, Any]:
     )
     sim.world.grow_project(PROJECT, "Transfer", 0.0, files=files, folders=0)
     ids = [f.id for f in sim.world.files.values() if f.project == PROJECT and f.type == "file"]
-    default = PollPolicy()
-    poll = PollPolicy(initial=default.initial / SPEED, maximum=default.maximum / SPEED)
-    options = TransferOptions(start=StartOptions(copy_only=True), poll=poll)
+    options = compressed_options(SPEED)  # exports only: its DRS window does not come into it
     client_options = ClientOptions()
     with tempfile.TemporaryDirectory() as folder:
         async with (

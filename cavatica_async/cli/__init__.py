@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import anyio
 
-from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_USAGE
+from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_USAGE, silence_stdout
 from cavatica_async.errors import CavaticaError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
@@ -137,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): nothing more to say to it, and nothing is wrong.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence_stdout()
         return EXIT_BROKEN_PIPE
     except ImportError as exc:
         if args.debug:

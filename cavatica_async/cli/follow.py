@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,6 +21,12 @@ from cavatica_async.polling import PollPolicy
 from cavatica_async.watcher import JobWatcher
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def silence_stdout() -> None:
+    """Send what is still written to stdout (the interpreter's last flush included) nowhere,
+    quietly: its reader has gone (`| head`)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @attrs.define

@@ -21,6 +21,7 @@ from cavatica_async.cli.transfer_output import (
     EXIT_SIGTERM,
     dry_run_estimate,
     exit_status,
+    not_ended,
     summary,
 )
 from cavatica_async.cli.transfer_plan import KIND_OF, PlanError, described, plan, signature
@@ -29,7 +30,6 @@ from cavatica_async.cli.watch import UsageError, add_platform_arguments, preflig
 from cavatica_async.client import CavaticaClient
 from cavatica_async.options import ClientOptions
 from cavatica_async.transfers import (
-    ItemState,
     Journal,
     StartOptions,
     Transfer,
@@ -151,7 +151,8 @@ async def run(args: argparse.Namespace) -> int:
             if args.retry_failed:
                 again = await transfer.retry(refused=True, failed=True)
                 print(f"planned again: {again} refused or failed items", file=sys.stderr)
-            if not _open_items(await journal.counts()):
+            states = {state.value: n for state, n in (await journal.counts()).items()}
+            if not not_ended(states):
                 print(
                     "every item ended in an earlier run: nothing to start or watch "
                     f"(status --journal {args.journal} lists them)",
@@ -164,12 +165,6 @@ async def run(args: argparse.Namespace) -> int:
                 await write_report(journal, args.report)
     print(summary(counts, failed), file=sys.stderr)
     return stopped or exit_status(counts, failed)
-
-
-def _open_items(counts: dict[ItemState, int]) -> int:
-    return sum(
-        counts[state] for state in (ItemState.PLANNED, ItemState.STARTING, ItemState.STARTED)
-    )
 
 
 async def _plan(client: CavaticaClient, args: argparse.Namespace) -> list[Request]:

@@ -133,7 +133,7 @@ def summary(counts: dict[str, int], failed: int, *, running: bool = False) -> st
         f"{completed} completed, {failed} failed, {counts.get('refused', 0)} refused, "
         f"{counts.get('unsure', 0)} unsure"
     )
-    open_items = _not_ended(counts)
+    open_items = not_ended(counts)
     if not open_items:
         return line
     then = "a run holds the journal now" if running else "run the command again"
@@ -144,12 +144,13 @@ def exit_status(counts: dict[str, int], failed: int) -> int:
     """3 if items are unsure, 1 if some failed or were refused (or did not end), else 0."""
     if counts.get("unsure", 0):
         return EXIT_UNSURE
-    if failed or counts.get("refused", 0) or _not_ended(counts):
+    if failed or counts.get("refused", 0) or not_ended(counts):
         return EXIT_FAILED
     return EXIT_OK
 
 
-def _not_ended(counts: dict[str, int]) -> int:
+def not_ended(counts: dict[str, int]) -> int:
+    """How many items are planned, starting or started: not ended."""
     return sum(counts.get(state, 0) for state in ("planned", "starting", "started"))
 
 

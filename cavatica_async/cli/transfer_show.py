@@ -8,13 +8,13 @@ the caller's.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 from rich.console import Console
 from rich.live import Live
 
+from cavatica_async.cli.follow import silence_stdout
 from cavatica_async.cli.transfer_output import (
     exit_status,
     item_json,
@@ -83,8 +83,7 @@ class _Stdout:
             print(line, flush=True)
         except BrokenPipeError:
             self.gone = True
-            # Later writes, the interpreter's last flush included, go nowhere, quietly.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            silence_stdout()
 
 
 async def _counts(journal: Journal, kind: str) -> dict[str, int]:
