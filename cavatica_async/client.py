@@ -178,6 +178,11 @@ class CavaticaClient:
         self._transport.observe_rate_limit(rate_limit, counted=False)
         return rate_limit
 
+    @property
+    def closed(self) -> bool:
+        """Whether `aclose()` was called (on this client or on the one it shares a pool with)."""
+        return self._transport.closed
+
     async def aclose(self) -> None:
         """Close every connection, cancelling requests still in flight (a client made by
         `with_options` leaves the pool to the client it came from)."""

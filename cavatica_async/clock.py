@@ -34,7 +34,8 @@ class Clock(Protocol):
 
 class LoopClock:
     """The event loop's clock (the default): the loop's time, anyio's sleep, and the wall time
-    the loop's time stands for (anchored once per event loop)."""
+    the loop's time stands for (anchored once per event loop, and again if that loop's time is
+    set back)."""
 
     def __init__(self) -> None:
         self._anchor: tuple[anyio.lowlevel.EventLoopToken, float, float] | None = None
@@ -45,7 +46,10 @@ class LoopClock:
             token, loop = anyio.lowlevel.current_token(), anyio.current_time()
         except RuntimeError:  # outside any event loop (anyio's NoEventLoopError, or sniffio's)
             return time.time()
-        if self._anchor is None or self._anchor[0] != token:
+        # Anchored again in another loop, or where the loop's time was set back (looptime
+        # starts each test at 0): the wall time never follows a loop's time backwards
+        # (docs/testing.md#virtual-time).
+        if self._anchor is None or self._anchor[0] != token or loop < self._anchor[2]:
             self._anchor = (token, time.time(), loop)
         return self._anchor[1] + (loop - self._anchor[2])
 

@@ -43,10 +43,6 @@ def simulator(**overrides: object) -> Simulator:
     return Simulator(**settings)  # type: ignore[arg-type]
 
 
-def root_files(sim: Simulator, project: str) -> list[str]:
-    return [f.id for f in sim.world.children(project, None) if f.type == "file"]
-
-
 async def start_mixed(
     sim: Simulator, client: CavaticaClient, scale: float = 1
 ) -> list[tuple[JobKind, str]]:
@@ -55,8 +51,8 @@ async def start_mixed(
     def share(count: int) -> int:
         return int(count / scale)
 
-    ours = root_files(sim, "rfranklin/project-1")
-    theirs = root_files(sim, "rfranklin/project-2")
+    ours = sim.file_ids("rfranklin/project-1")
+    theirs = sim.file_ids("rfranklin/project-2")
     jobs: list[tuple[JobKind, str]] = []
     exports = [ExportRequest(f, "rfranklin/output", f"w/{f}") for f in ours[: share(600)]]
     started = await client.exports.bulk_start(exports, copy_only=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 import shlex
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -32,12 +33,18 @@ from cavatica_async.config import resolve_config
 from cavatica_async.simulator import Simulator, Timing
 
 from tests import canary
+from tests.helpers_downstream import project, run_pytest
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
-PYTHON = [code for language, code in BLOCKS if language == "python"]
+PYTHON_BLOCKS = [code for language, code in BLOCKS if language == "python"]
+# Test modules (they import pytest) run under pytest-asyncio in a project of their own; the
+# rest are called here with a client on the simulator.
+TESTS = [code for code in PYTHON_BLOCKS if re.search(r"^import pytest$", code, re.M)]
+PYTHON = [code for code in PYTHON_BLOCKS if code not in TESTS]
 SPEED = 200
+LOOPTIME = sys.version_info >= (3, 11)  # the virtual-time examples on asyncio need looptime
 
 
 class FastClock(SystemClock):
@@ -133,8 +140,19 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Simulator]:
 
 def test_the_readme_has_its_blocks() -> None:
     languages = [language for language, _ in BLOCKS]
-    assert languages.count("python") >= 9
+    assert len(PYTHON) >= 9
+    assert len(TESTS) >= 4  # the simulator's, and the three of "Testing your code"
     assert {"sh", "ini", "text"} <= set(languages)
+
+
+def test_test_blocks_pass_under_pytest_asyncio(tmp_path: Path) -> None:
+    """Each test module of the README, as written, in a downstream project: strict mode, every
+    warning an error, the plugin's fixtures found through its entry point."""
+    runnable = [code for code in TESTS if LOOPTIME or "pytest.mark.looptime" not in code]
+    files = {f"test_readme_{index}.py": code for index, code in enumerate(runnable)}
+    counts, output = run_pytest(project(tmp_path, files), "-o", "asyncio_mode=strict")
+    tests = sum(len(re.findall(r"^async def test_", code, re.M)) for code in runnable)
+    assert counts == {"exit": 0, "passed": tests}, output
 
 
 @pytest.mark.anyio
@@ -156,7 +174,7 @@ async def test_python_block_runs(index: int, served: Simulator) -> None:
     ) as client:
         for name, function in defined.items():
             with anyio.fail_after(60):
-                if name in ("main", "test_my_pipeline"):
+                if name == "main":
                     await function()  # `main` finds the simulator through SB_* variables
                 else:
                     assert name in CALLS, f"teach tests/test_readme.py how to call {name}"

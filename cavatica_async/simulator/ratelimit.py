@@ -14,6 +14,7 @@ class Window:
     start: float
     used: int = 0  # requests counted against the limit
     rejected: int = 0  # requests answered 429
+    burst: int = 0  # requests another consumer spent at once (`FixedWindow.spend`)
 
 
 class FixedWindow:
@@ -33,7 +34,7 @@ class FixedWindow:
     def hit(self, now: float) -> bool:
         """Count one request; False when the window is spent (answer 429)."""
         window = self._current(now)
-        if window.used + self._external_used(window, now) >= self.limit:
+        if self._spent(window, now) >= self.limit:
             window.rejected += 1
             return False
         window.used += 1
@@ -42,7 +43,18 @@ class FixedWindow:
     def remaining(self, now: float) -> int:
         """Requests left in the current window."""
         window = self._current(now)
-        return max(0, self.limit - window.used - self._external_used(window, now))
+        return max(0, self.limit - self._spent(window, now))
+
+    def spend(self, now: float, requests: int | None = None) -> None:
+        """Have another consumer spend `requests` of the current window at once (all that is
+        left by default): the user's other script in a burst, which the client learns of only
+        from the 429s that follow."""
+        window = self._current(now)
+        left = max(0, self.limit - self._spent(window, now))
+        window.burst += left if requests is None else min(left, requests)
+
+    def _spent(self, window: Window, now: float) -> int:
+        return window.used + window.burst + self._external_used(window, now)
 
     def reset(self, now: float) -> float:
         """When the current window ends."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import anyio
 import httpx
@@ -74,6 +75,19 @@ class Served:
         return len(self._server.server_state.connections)
 
 
+def _thread(server: uvicorn.Server, sock: socket.socket) -> threading.Thread:
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="cavatica-simulator", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _check_alive(thread: threading.Thread) -> None:
+    if not thread.is_alive():
+        raise RuntimeError("the simulator's HTTP server did not start")
+
+
 @asynccontextmanager
 async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Served]:
     """Serve `app` on a free port in a thread of its own; yield it served; stop on exit.
@@ -82,19 +96,32 @@ async def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIt
     or trio, and the simulator's work never shares the caller's event loop.
     """
     server, sock = _server(app, host, port)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="cavatica-simulator", daemon=True
-    )
-    thread.start()
+    thread = _thread(server, sock)
     try:
         while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the simulator's HTTP server did not start")
+            _check_alive(thread)
             await anyio.sleep(0.01)
         yield Served(server, sock)
     finally:
         server.should_exit = True
         await anyio.to_thread.run_sync(thread.join)
+        sock.close()
+
+
+@contextmanager
+def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[Served]:
+    """`serve` without an event loop of the caller's: for synchronous code (a pytest fixture
+    that any async plugin, loop or loop scope can share)."""
+    server, sock = _server(app, host, port)
+    thread = _thread(server, sock)
+    try:
+        while not server.started:
+            _check_alive(thread)
+            time.sleep(0.01)
+        yield Served(server, sock)
+    finally:
+        server.should_exit = True
+        thread.join()
         sock.close()
 
 

@@ -6,7 +6,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -109,6 +109,24 @@ class Simulator:
             finally:
                 self._served = None
 
+    @contextmanager
+    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """`serve()` for synchronous code, with no event loop of the caller's; yields the API
+        root."""
+        with server.serve_in_thread(self.app, host, port) as served:
+            self._served = served
+            try:
+                yield served.base_url
+            finally:
+                self._served = None
+
+    def file_ids(self, project: str = "rfranklin/project-1") -> list[str]:
+        """The ids of the files (not folders) in a project's root, in name order: inputs for
+        jobs in a test."""
+        if project not in self.world.projects:
+            raise ValueError(f"the simulator has no project {project!r}")
+        return [f.id for f in self.world.children(project, None) if f.type == "file"]
+
     @property
     def open_connections(self) -> int:
         """How many client connections `serve()` holds open now (0 when not serving)."""
@@ -141,6 +159,12 @@ class Simulator:
     def maintenance(self, seconds: float) -> None:
         """Answer 503 with code 0 (maintenance) for the next `seconds`."""
         self.faults.maintenance_until = self.clock.now() + seconds / self.speed
+
+    def spend_window(self, requests: int | None = None) -> None:
+        """A 429 storm: another consumer of the same token spends `requests` of the current
+        rate-limit window at once (all that is left by default), so the client's next requests
+        meet 429s until the window resets."""
+        self.limiter.spend(self.clock.now(), requests)
 
     def timing_for(self, kind: str) -> Timing:
         """The timing of one job kind (its override, else the default)."""

@@ -73,3 +73,37 @@ def test_an_external_consumer_spends_its_share_evenly() -> None:
     assert window.remaining(299.0) == 502
     assert window.hit(299.0)
     assert window.remaining(299.0) == 501
+
+
+@pytest.mark.parametrize(
+    ("used", "external", "spent", "remaining_after"),
+    [
+        (0, 0, None, 0),  # everything that is left
+        (3, 0, None, 0),
+        (0, 0, 4, 6),
+        (8, 0, 5, 0),  # no more than is left
+        (0, 10, 2, 3),  # half the window gone: 5 of the other consumer's 10 spent evenly
+    ],
+)
+def test_another_consumer_spends_the_window_at_once(
+    used: int, external: int, spent: int | None, remaining_after: int
+) -> None:
+    window = FixedWindow(10, 100.0, external)
+    assert window.remaining(0.0) == 10  # the window opens at 0
+    for _ in range(used):
+        assert window.hit(0.0)
+    window.spend(50.0, spent)
+    assert window.remaining(50.0) == remaining_after
+    assert window.hit(50.0) == (remaining_after > 0)
+    assert window.remaining(100.0) == 10  # the next window is whole
+
+
+async def test_a_spent_window_answers_429_until_it_resets(manual: ManualClock) -> None:
+    sim = Simulator(clock=manual, rate_limit=5, rate_window=60)
+    async with client(sim) as http:
+        assert (await http.get("/user")).status_code == 200
+        sim.spend_window()
+        refused = await http.get("/user")
+        assert (refused.status_code, refused.headers["X-RateLimit-Remaining"]) == (429, "0")
+        manual.advance(60)
+        assert (await http.get("/user")).status_code == 200

@@ -23,7 +23,7 @@ from cavatica_async import CavaticaClient, CopyItem, DrsImportItem, ExportReques
 from cavatica_async.simulator import Simulator
 from cavatica_async.transfers import ItemState, Journal, JournalItem, Transfer, TransferOptions
 
-from tests.helpers_watch import FAST, root_files, simulator
+from tests.helpers_watch import FAST, simulator
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup  # anyio's backport
@@ -87,7 +87,7 @@ class CrashingJournal(Journal):
 
 
 def plan(sim: Simulator, kind: str) -> list[Any]:
-    ours, theirs = root_files(sim, P1), root_files(sim, P2)
+    ours, theirs = sim.file_ids(P1), sim.file_ids(P2)
     if kind == "export":
         return [ExportRequest(f, "rfranklin/output", f"c/{f}") for f in ours[:150]]
     if kind == "import":

@@ -27,7 +27,7 @@ from cavatica_async.transfers.run_options import Progress, TransferOptions
 from cavatica_async.transfers.starter import StartOptions, StartStoppedError
 
 from tests.helpers import FakeClock
-from tests.helpers_watch import FAST, root_files, simulator
+from tests.helpers_watch import FAST, simulator
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +36,7 @@ NAN, INF = float("nan"), float("inf")
 
 
 def every_kind(sim: Simulator) -> dict[str, list[object]]:
-    ours, theirs = root_files(sim, P1), root_files(sim, P2)
+    ours, theirs = sim.file_ids(P1), sim.file_ids(P2)
     exports: list[object] = [ExportRequest(f, "rfranklin/output", f"t/{f}") for f in ours[:230]]
     # A read-only volume: refused at start, recorded, and the run goes on.
     exports.append(ExportRequest(ours[230], "rfranklin/archive", "t/ro"))
@@ -199,7 +199,7 @@ async def test_a_rerun_must_send_the_first_runs_start_options(tmp_path: Path) ->
 async def test_a_rerun_must_go_to_the_first_runs_platform(tmp_path: Path) -> None:
     sim = simulator()
     path = tmp_path / "t.db"
-    deletes = root_files(sim, P2)[:3]
+    deletes = sim.file_ids(P2)[:3]
     shouted = sim.base_url.replace("localhost", "LocalHost")  # a host is the same in any case
     for base_url in (sim.base_url, shouted, "https://cavatica-api.sbgenomics.com/v2"):
         async with (
@@ -357,7 +357,7 @@ async def test_start_calls_spend_the_budget_and_draw_no_429(tmp_path: Path) -> N
     # A limit of 5 requests a window (3 s here) against 7 copy calls (630 files) and the
     # watcher's polls: unpaced, the calls alone would go past it in the first window.
     sim = simulator(rate_limit=5)
-    copies = [CopyItem(f, project=P1) for f in root_files(sim, P2)]
+    copies = [CopyItem(f, project=P1) for f in sim.file_ids(P2)]
     async with (
         await Journal.open(tmp_path / "t.db") as journal,
         CavaticaClient(
@@ -423,7 +423,7 @@ async def test_progress_ends_with_the_run_not_a_tick_later(tmp_path: Path) -> No
         CavaticaClient(sim.token, sim.base_url, transport=sim.transport()) as client,
     ):
         transfer = Transfer(client, journal, TransferOptions(poll=FAST))
-        await transfer.add("delete", root_files(sim, P2)[:5])
+        await transfer.add("delete", sim.file_ids(P2)[:5])
         seen: list[Progress] = []
 
         async def follow() -> None:
