@@ -30,15 +30,18 @@ def project(folder: Path, files: dict[str, str], ini: str = "") -> Path:
     return folder
 
 
-def run_pytest(folder: Path, *args: str) -> tuple[dict[str, int], str]:
-    """Run pytest in `folder` with every warning an error; the outcomes counted, and the output.
+def run_pytest(
+    folder: Path, *args: str, python: tuple[str, ...] = ("-m", "pytest")
+) -> tuple[dict[str, int], str]:
+    """Run pytest in `folder` (`python -m pytest`, or what `python` says) with every warning an
+    error; the outcomes counted, and the output.
 
     Nothing of this project's own pytest run leaks in: not its options, not its SB_* variables.
     """
     env = {
         name: value for name, value in os.environ.items() if not name.startswith(("SB_", "PYTEST_"))
     }
-    command = [sys.executable, "-m", "pytest", "-W", "error", "-p", "no:cacheprovider", "-rs"]
+    command = [sys.executable, *python, "-W", "error", "-p", "no:cacheprovider", "-rs"]
     result = subprocess.run(
         [*command, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=600
     )

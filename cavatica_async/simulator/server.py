@@ -43,8 +43,15 @@ class _HideDrops(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
 
 
+# Requests still being answered when the server stops (a long `latency` fault, say) are
+# cancelled after this long, rather than waited for.
+GRACEFUL_SHUTDOWN = 1  # seconds (uvicorn takes whole ones)
+
+
 def _server(app: ASGIApp, host: str, port: int) -> tuple[uvicorn.Server, socket.socket]:
-    logging.getLogger("uvicorn.error").addFilter(_HideDrops())
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _HideDrops) for f in errors.filters):  # once, however many servers
+        errors.addFilter(_HideDrops())
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,7 +59,12 @@ def _server(app: ASGIApp, host: str, port: int) -> tuple[uvicorn.Server, socket.
     sock.listen(128)  # accept into the backlog at once, before uvicorn takes over
     # The app sends its own Date (the simulator's clock, which tests may set apart from ours).
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", date_header=False
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        date_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
     return uvicorn.Server(config), sock
 

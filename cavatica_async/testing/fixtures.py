@@ -6,6 +6,7 @@ can use them: the client binds to the loop of its first request
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -43,6 +44,7 @@ def cavatica_sim(request: pytest.FixtureRequest) -> Simulator:
 def cavatica_client(cavatica_sim: Simulator) -> Iterator[CavaticaClient]:
     """A `CavaticaClient` bound to `cavatica_sim` in-process (no sockets), closed after the
     test if the test did not close it."""
+    _check_simulator(cavatica_sim)
     client = CavaticaClient(
         token=cavatica_sim.token,
         base_url=cavatica_sim.base_url,
@@ -51,13 +53,26 @@ def cavatica_client(cavatica_sim: Simulator) -> Iterator[CavaticaClient]:
     yield client
     if not client.closed:
         # Closing needs an event loop, and the test's has stopped: a client closes from any
-        # loop, and an in-process one holds no connection to hand back.
-        anyio.run(client.aclose)
+        # loop, and an in-process one holds no connection to hand back. The loop runs in a
+        # thread of its own, so this thread's current event loop (a module- or session-scoped
+        # loop of pytest-asyncio, which looptime looks up) stays as it was.
+        with ThreadPoolExecutor(1, thread_name_prefix="cavatica-close") as closer:
+            closer.submit(anyio.run, client.aclose).result()
 
 
 @pytest.fixture
 def cavatica_server(cavatica_sim: Simulator) -> Iterator[SimulatorServer]:
     """`cavatica_sim` served over real HTTP on 127.0.0.1 (a free port, a thread of its own)
     for the length of the test: its base URL and token."""
+    _check_simulator(cavatica_sim)
     with cavatica_sim.serve_in_thread() as base_url:
         yield SimulatorServer(base_url=base_url, token=cavatica_sim.token, simulator=cavatica_sim)
+
+
+def _check_simulator(value: object) -> None:
+    # `parametrize("cavatica_sim", [...])` without indirect=True hands the dicts over as they are.
+    if not isinstance(value, Simulator):
+        raise ValueError(
+            f"cavatica_sim is a {type(value).__name__}, not a Simulator: parametrise it with "
+            "indirect=True so that its values become the simulator's options"
+        )

@@ -14,8 +14,9 @@ class SimulatorServer:
     client or runs a subprocess (`env()`), and the `simulator` itself to inspect."""
 
     base_url: str
-    token: str = attrs.field(repr=False)  # never in a repr or a test report
-    simulator: Simulator = attrs.field(repr=False)
+    # Never in a repr, nor in the attribute diff pytest prints for a failed `==` of two.
+    token: str = attrs.field(repr=False, eq=False)
+    simulator: Simulator = attrs.field(repr=False, eq=False)
 
     def env(self) -> dict[str, str]:
         """The environment variables that point `CavaticaClient()` or the `cavatica-async`

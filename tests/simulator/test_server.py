@@ -54,3 +54,25 @@ async def test_faults_over_real_http() -> None:
             await http.get("/user", timeout=httpx.Timeout(2, read=0.05))
         sim.faults.spike_rate = 0.0
         assert (await http.get("/user")).status_code == 200
+
+
+def test_served_from_synchronous_code_a_slow_answer_does_not_hold_the_stop() -> None:
+    sim = Simulator(seed=3, files_per_project=5)
+    sim.faults.latency = 600.0  # every answer takes ten minutes
+    statuses: list[int] = []
+
+    def ask(base_url: str) -> None:
+        answer = httpx.get(f"{base_url}/user", headers={"X-SBG-Auth-Token": sim.token}, timeout=60)
+        statuses.append(answer.status_code)
+
+    with sim.serve_in_thread() as base_url:
+        asker = threading.Thread(target=ask, args=(base_url,))
+        asker.start()
+        while not sim.open_connections:
+            asker.join(0.01)
+    # Stopped with the request in flight: cancelled after the graceful second (uvicorn answers
+    # 500), not waited for, so the asker hears long before its own 60 s timeout.
+    asker.join(30)
+    assert not asker.is_alive()
+    assert statuses == [500]
+    assert not [t for t in threading.enumerate() if t.name == "cavatica-simulator"]

@@ -115,6 +115,30 @@ async def test_a_shared_client_in_another_loop_says_so(shared_client: CavaticaCl
         await shared_client.get_rate_limit()
 """
 
+# looptime finds a test's loop as the thread's current one: closing a client after a test must
+# not take that away from the next test in a module's loop.
+LOOPTIME_AFTER_A_CLIENT = """
+import time
+
+import anyio
+import pytest
+
+from cavatica_async import CavaticaClient
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_client_left_open(cavatica_client: CavaticaClient) -> None:
+    assert (await cavatica_client.get_rate_limit()).limit == 1000
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.looptime
+async def test_then_virtual_time_in_the_same_loop() -> None:
+    began = time.monotonic()
+    await anyio.sleep(3600)
+    assert time.monotonic() - began < 600  # an hour of loop time, not of real time
+"""
+
 ANYIO_BACKENDS = """
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -145,10 +169,11 @@ def test_under_pytest_asyncio_in_strict_mode(tmp_path: Path) -> None:
         {
             "test_service.py": service_tests(mark, looptime_virtual(mark)),
             "test_loop_scopes.py": LOOP_SCOPE_TESTS,
+            **({"test_looptime_after_a_client.py": LOOPTIME_AFTER_A_CLIENT} if LOOPTIME else {}),
         },
     )
     counts, output = run_pytest(folder, "-o", "asyncio_mode=strict")
-    check(counts, output, passed=6 + 5 - (not LOOPTIME), skipped=int(not LOOPTIME))
+    check(counts, output, passed=6 + 5 + 2 * LOOPTIME - (not LOOPTIME), skipped=int(not LOOPTIME))
 
 
 def test_under_pytest_asyncio_in_auto_mode(tmp_path: Path) -> None:
@@ -196,3 +221,29 @@ def test_a_test_outside_every_plugin_is_named_not_hung(tmp_path: Path, mode: str
     else:
         assert counts["exit"] == 1
         assert "async def functions are not natively supported" in output
+
+
+def test_without_the_simulator_the_fixtures_name_the_extra(tmp_path: Path) -> None:
+    # As if starlette and uvicorn were not installed: the plugin is loaded by its entry point
+    # once pytest starts, after this hides them.
+    hide = (
+        "import importlib.util as util, sys; real = util.find_spec; "
+        "util.find_spec = lambda name, *rest: "
+        "None if name in ('starlette', 'uvicorn') else real(name, *rest); "
+        "import pytest; sys.exit(pytest.main(sys.argv[1:]))"
+    )
+    folder = project(
+        tmp_path / "bare",
+        {
+            "test_bare.py": (
+                "import pytest\n\n"
+                "def test_plain():\n    assert True\n\n"
+                "@pytest.mark.cavatica_sim(seed=1)\n"
+                "def test_kit(cavatica_client):\n    pass\n"
+            )
+        },
+    )
+    counts, output = run_pytest(folder, python=("-c", hide))
+    assert counts == {"exit": 1, "passed": 1, "error": 1}, output
+    assert "need the simulator: pip install 'cavatica-async[testing]'" in output
+    assert "Traceback" not in output

@@ -4,6 +4,7 @@ under pytest-asyncio, in virtual time, and over loopback."""
 from __future__ import annotations
 
 import anyio
+import attrs
 import pytest
 
 from cavatica_async import CavaticaClient, ExportRequest, JobKind, JobWatcher, PollPolicy
@@ -112,6 +113,8 @@ async def test_the_server_is_found_through_its_environment(
         monkeypatch.setenv(name, value)
     assert cavatica_server.base_url.startswith("http://127.0.0.1:")
     assert canary.CANARY not in repr(cavatica_server)
+    # Nor in the attribute diff pytest prints when two of them differ: only base_url compares.
+    assert cavatica_server == attrs.evolve(cavatica_server, token="another")
     async with CavaticaClient(allow_insecure_http=True) as client:
         assert (await client.get_rate_limit()).limit == 1000
         assert cavatica_server.simulator.open_connections == 1
