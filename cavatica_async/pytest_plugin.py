@@ -8,6 +8,8 @@ import importlib.util
 
 import pytest
 
+__all__ = ["cavatica_client", "cavatica_server", "cavatica_sim", "pytest_configure"]
+
 if all(importlib.util.find_spec(name) is not None for name in ("starlette", "uvicorn")):
     from cavatica_async.testing.fixtures import (
         cavatica_client,
@@ -15,6 +17,9 @@ if all(importlib.util.find_spec(name) is not None for name in ("starlette", "uvi
         cavatica_sim,
         pytest_configure,
     )
+    from cavatica_async.testing.looptime_guard import pytest_sessionstart
+
+    __all__ += ["pytest_sessionstart"]
 else:
     MISSING = "the cavatica_sim, cavatica_client and cavatica_server fixtures need the simulator: "
     INSTALL = "pip install 'cavatica-async[testing]'"
@@ -35,6 +40,3 @@ else:
     @pytest.fixture
     def cavatica_server(cavatica_sim: None) -> None:
         """Fails: the simulator extra is not installed."""
-
-
-__all__ = ["cavatica_client", "cavatica_server", "cavatica_sim", "pytest_configure"]
