@@ -104,10 +104,11 @@ def resolve_config(
         found = "the profile has no auth_token"
     if isinstance(found, str):
         looked_at.append(f"{path} [{profile_name}] ({found})")
+        # Only the places that were read: a profile named by the caller skips the variable.
+        ways = ["pass token=...", "set $SB_AUTH_TOKEN"] if profile is None else []
+        ways.append(f"add auth_token to [{profile_name}] in {path}")
         raise ConfigError(
-            "no auth token found; looked at: "
-            + "; ".join(looked_at)
-            + ". Pass token=..., set $SB_AUTH_TOKEN, or add auth_token to the credentials file."
+            "no auth token found; looked at: " + "; ".join(looked_at) + ". " + ", or ".join(ways)
         )
     file_token = token if token is not None else found["auth_token"]
     return _config(file_token, url_arg, found.get("api_endpoint"), f"{path} [{profile_name}]")

@@ -14,6 +14,7 @@ from pathlib import Path
 import anyio
 
 from cavatica_async.cli.follow import EXIT_INTERRUPTED, EXIT_USAGE, silence_stdout
+from cavatica_async.cli.messages import in_cli_words
 from cavatica_async.errors import CavaticaError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
@@ -147,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()  # then the same line and status as without --debug
         # One line, never a traceback: the message names what is wrong and where.
-        message = " ".join(str(exc).split())
+        message = in_cli_words(" ".join(str(exc).split()))
         print(f"cavatica-async {args.command}: {message}", file=sys.stderr)
         return EXIT_USAGE
     return status

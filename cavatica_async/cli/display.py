@@ -1,20 +1,26 @@
-"""What the command line shows: a live table in a terminal, plain lines in a pipe, JSON lines."""
+"""What the command line shows: a live table in a terminal, plain lines in a pipe, JSON lines.
+
+rich draws the live table and is the `cli` extra: it is imported only for the table
+(`cli.live`), so every command runs with the base install, in plain lines.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections import Counter
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
-from rich.console import Console, Group
-from rich.live import Live
-from rich.progress_bar import ProgressBar
-from rich.table import Table
 
 from cavatica_async.events import JobEvent, JobKind
 from cavatica_async.models import AsyncFileJob, DrsImportJob, ExportJob, ImportJob
+
+NO_LIVE_DISPLAY = (
+    "cavatica-async: the live display needs `pip install 'cavatica-async[cli]'`; "
+    "showing plain lines"
+)
 
 
 def succeeded(event: JobEvent) -> bool:
@@ -97,24 +103,34 @@ class Tally:
 
 
 class View:
-    """Shows progress: `start`, `event` per event, `note` for messages, `stop` at the end."""
+    """Shows progress: `start`, `event` per event, `note` for messages, `stop` at the end.
+
+    A terminal gets a live table (with the `cli` extra: rich); a pipe, or a terminal without
+    rich, one line per event; `json` one JSON object per event. Messages for people go to
+    stderr unless the live table holds the terminal, so a pipe carries events alone.
+    """
 
     def __init__(self, tally: Tally, *, mode: str, stream: IO[str] | None = None) -> None:
         self.tally = tally
         self.stream = stream if stream is not None else sys.stdout
-        # JSON lines go to stdout alone; everything for people goes to stderr then.
-        self.console = Console(file=sys.stderr if mode == "json" else self.stream)
-        self.mode = "live" if mode == "auto" and self.console.is_terminal else mode
-        if self.mode == "auto":
-            self.mode = "plain"
         self.status = ""
-        self._live: Live | None = None
+        self.mode = "plain" if mode == "auto" else mode
+        terminal = mode == "auto" and is_terminal(self.stream)
+        if terminal and live_display_available():
+            self.mode = "live"
+        elif terminal:
+            print(NO_LIVE_DISPLAY, file=sys.stderr)
+        # Messages and the summary: on the terminal with the live table, else on stderr.
+        self.people: IO[str] = self.stream if self.mode == "live" else sys.stderr
+        self._live: LiveDisplay | None = None
 
     def start(self) -> None:
         """Begin showing."""
         if self.mode == "live":
-            self._live = Live(self._render(), console=self.console, refresh_per_second=8)
-            self._live.start()
+            from cavatica_async.cli.live import WatchTable
+
+            self._live = WatchTable(self.stream, self._rows)
+            self._live.start(self.status)
 
     def event(self, event: JobEvent) -> None:
         """Show one event."""
@@ -131,57 +147,78 @@ class View:
             print(line, file=self.stream, flush=True)
         elif self._live is not None:
             if failure:
-                self._live.console.print(
-                    f"[red]failed[/] {event.kind.value} {event.job_id}: {describe_failure(event)}"
-                )
-            self._live.update(self._render())
+                self._live.failed(f"{event.kind.value} {event.job_id}: {describe_failure(event)}")
+            self._live.update(self.status)
 
     def note(self, text: str) -> None:
-        """Show a message for people (never on the JSON stream)."""
+        """Show a message for people (never on the JSON stream, nor among a pipe's lines)."""
         if self._live is not None:
-            self._live.console.print(text, highlight=False)
+            self._live.note(text)
         else:
-            self.console.print(text, highlight=False, soft_wrap=True)
+            print(text, file=self.people, flush=True)
 
     def refresh(self, status: str) -> None:
         """Update the status line (requests and budget)."""
         self.status = status
         if self._live is not None:
-            self._live.update(self._render())
+            self._live.update(status)
 
     def stop(self) -> None:
         """Stop the live display."""
         if self._live is not None:
-            self._live.update(self._render())
-            self._live.stop()
+            self._live.stop(self.status)
             self._live = None
 
-    def _render(self) -> Group:
-        table = Table(box=None, pad_edge=False)
-        for column in ("kind", "progress", "done", "states"):
-            table.add_column(column)
+    def summary(self, figures: dict[str, Any]) -> None:
+        """The closing summary: jobs by final state, then the run's figures; a table where rich
+        is installed, lines where it is not."""
+        rows = summary_rows(self.tally)
+        if live_display_available():
+            from cavatica_async.cli.live import print_summary
+
+            print_summary(self.people, rows, figures)
+        else:
+            print("Summary", file=self.people)
+            for kind, jobs, finals in rows:
+                print(f"  {kind}: {jobs} jobs: {finals}", file=self.people)
+            for name, value in figures.items():
+                print(f"  {name}: {value}", file=self.people)
+            self.people.flush()
+
+    def _rows(self) -> list[tuple[str, int, int, str]]:
+        rows = []
         for kind, total in self.tally.total.items():
-            done = self.tally.finished(kind)
             states = ", ".join(
                 f"{state} {count}"
                 for state, count in sorted(self.tally.current[kind].items())
                 if count
             )
-            table.add_row(
-                kind.value,
-                ProgressBar(total=total, completed=done, width=30),
-                f"{done}/{total}",
-                states,
-            )
-        return Group(table, self.status)
+            rows.append((kind.value, total, self.tally.finished(kind), states))
+        return rows
 
 
-def summary_table(tally: Tally, figures: dict[str, Any]) -> Table:
-    """The closing summary: jobs by final state, then the run's figures."""
-    table = Table(title="Summary", show_header=True)
-    table.add_column("kind")
-    table.add_column("jobs", justify="right")
-    table.add_column("final states")
+class LiveDisplay(Protocol):
+    """The live table of `cli.live`, as `View` drives it."""
+
+    def start(self, status: str) -> None:
+        """Begin drawing."""
+
+    def update(self, status: str) -> None:
+        """Draw the table again."""
+
+    def failed(self, text: str) -> None:
+        """Print a failure above the table."""
+
+    def note(self, text: str) -> None:
+        """Print a message above the table."""
+
+    def stop(self, status: str) -> None:
+        """Draw the last time and stop."""
+
+
+def summary_rows(tally: Tally) -> list[tuple[str, str, str]]:
+    """The summary's rows: kind, jobs, final states (and how many are not final yet)."""
+    rows = []
     for kind, total in tally.total.items():
         finals = ", ".join(
             f"{state} {n}" for state, n in sorted(tally.final.get(kind, Counter()).items())
@@ -189,8 +226,18 @@ def summary_table(tally: Tally, figures: dict[str, Any]) -> Table:
         unfinished = total - tally.finished(kind)
         if unfinished:
             finals += f"{', ' if finals else ''}not final yet {unfinished}"
-        table.add_row(kind.value, str(total), finals)
-    table.add_section()
-    for name, value in figures.items():
-        table.add_row(name, str(value), "")
-    return table
+        rows.append((kind.value, str(total), finals))
+    return rows
+
+
+def is_terminal(stream: IO[str]) -> bool:
+    """Whether `stream` is a terminal (False for anything that cannot say)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def live_display_available() -> bool:
+    """Whether the live display's library (rich, the `cli` extra) is installed."""
+    return importlib.util.find_spec("rich") is not None

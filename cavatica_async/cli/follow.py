@@ -13,7 +13,7 @@ import anyio
 import attrs
 from anyio import CancelScope
 
-from cavatica_async.cli.display import Tally, View, summary_table
+from cavatica_async.cli.display import Tally, View
 from cavatica_async.client import CavaticaClient
 from cavatica_async.errors import CavaticaError
 from cavatica_async.events import JobKind
@@ -34,17 +34,23 @@ class Outcome:
     """How a session ended and what it saw."""
 
     tally: Tally
-    interrupted: bool
+    stopped_by: int | None  # the signal that stopped the session (SIGINT, SIGTERM), if any
     elapsed: float
     requests: int  # every request this client sent, retries included
     rate_limited: int  # 429 answers it received
     snapshot: dict[str, Any]
 
     @property
+    def interrupted(self) -> bool:
+        """Whether a signal stopped the session before every job ended."""
+        return self.stopped_by is not None
+
+    @property
     def exit_status(self) -> int:
-        """0 all succeeded, 1 any failed / unknown / unfinished, 130 interrupted."""
-        if self.interrupted:
-            return EXIT_INTERRUPTED
+        """0 all succeeded, 1 any failed / unknown / unfinished, 130 (SIGINT) or 143 (SIGTERM)
+        stopped, as a shell reports a command a signal ended."""
+        if self.stopped_by is not None:
+            return 128 + self.stopped_by
         unfinished = sum(self.tally.total.values()) - sum(
             self.tally.finished(kind) for kind in self.tally.total
         )
@@ -73,7 +79,7 @@ async def follow(
 ) -> Outcome:
     """Watch `jobs` (and those of `resume`) to the end or to Ctrl-C, showing each event."""
     started = time.monotonic()
-    interrupted = anyio.Event()
+    stopped_by: list[int] = []
     async with JobWatcher(client, policy=policy, resume=resume, job_list=job_list) as watcher:
         watcher.add_many(jobs)
         for entry in watcher.snapshot()["jobs"]:
@@ -83,7 +89,7 @@ async def follow(
         fatal: list[CavaticaError] = []
         try:
             async with anyio.create_task_group() as group:
-                group.start_soon(_stop_on_sigint, group.cancel_scope, interrupted)
+                group.start_soon(_stop_on_signal, group.cancel_scope, stopped_by)
                 group.start_soon(_show_status, view, client, watcher)
                 try:
                     async for event in watcher:
@@ -98,7 +104,7 @@ async def follow(
         snapshot = watcher.snapshot()
     outcome = Outcome(
         tally=view.tally,
-        interrupted=interrupted.is_set(),
+        stopped_by=stopped_by[0] if stopped_by else None,
         elapsed=time.monotonic() - started,
         requests=client.stats.requests,
         rate_limited=client.stats.rate_limited,
@@ -106,14 +112,16 @@ async def follow(
     )
     if outcome.interrupted:
         view.note("Interrupted: what was seen so far:")
-    view.console.print(summary_table(view.tally, outcome.figures()))
+    view.summary(outcome.figures())
     return outcome
 
 
-async def _stop_on_sigint(scope: CancelScope, interrupted: anyio.Event) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT) as signals:
-        async for _ in signals:
-            interrupted.set()
+async def _stop_on_signal(scope: CancelScope, stopped_by: list[int]) -> None:
+    # SIGTERM (a service manager, `kill`, a CI timeout) ends the session as Ctrl-C does: the
+    # summary printed and the snapshot written.
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for number in signals:
+            stopped_by.append(int(number))
             scope.cancel()
             return
 

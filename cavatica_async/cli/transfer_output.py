@@ -1,5 +1,6 @@
-"""What a transfer command shows: a line per item outcome (a pipe), a live table (a terminal),
-JSON lines (`--json`), a summary, and the exit status (docs/transfers.md#from-the-command-line).
+"""What a transfer command shows: a line per item outcome (a pipe), JSON lines (`--json`), a
+summary, and the exit status (docs/transfers.md#from-the-command-line); the live table of a
+terminal is `cli.live`'s.
 """
 
 from __future__ import annotations
@@ -7,9 +8,6 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
-
-from rich.progress_bar import ProgressBar
-from rich.table import Table
 
 from cavatica_async.budget import RateBudget
 from cavatica_async.cli.follow import EXIT_FAILED, EXIT_OK
@@ -71,38 +69,6 @@ def progress_json(progress: Progress) -> str:
             "seconds_left": progress.seconds_left,
         }
     )
-
-
-def progress_table(progress: Progress, kinds: dict[str, dict[str, int]]) -> Table:
-    """The live view: items per state for each kind, then requests, budget and time left."""
-    table = Table(title=f"transfer: {progress.phase}", title_justify="left")
-    table.add_column("kind")
-    table.add_column("ended")
-    table.add_column("", justify="right")
-    for state in SHOWN:
-        # The journal's `done` holds failed jobs too; here they are apart.
-        table.add_column("completed" if state == "done" else state, justify="right")
-    for kind, counts in kinds.items():
-        total = sum(counts.values())
-        if total:
-            ended = sum(counts.get(state, 0) for state in ENDED)
-            # Plain colours: a 16-colour terminal shows rich's default finished bar as grey.
-            bar = ProgressBar(
-                total=total,
-                completed=ended,
-                width=20,
-                complete_style="yellow",
-                finished_style="green",
-            )
-            states = (str(counts.get(state, 0)) for state in SHOWN)
-            table.add_row(kind, bar, f"{ended:,}/{total:,}", *states)
-    left = "?" if progress.seconds_left is None else f"{progress.seconds_left:,.0f} s"
-    remaining = "?" if progress.remaining is None else str(progress.remaining)
-    table.caption = (
-        f"{progress.failed} failed · {progress.requests} requests, {remaining} left this "
-        f"window · {progress.start_calls} start calls · about {left} to go"
-    )
-    return table
 
 
 def dry_run_estimate(kind: str, items: int, fraction: float) -> tuple[int, int, float]:

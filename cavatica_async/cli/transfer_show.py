@@ -11,16 +11,13 @@ import argparse
 import sys
 import time
 
-from rich.console import Console
-from rich.live import Live
-
+from cavatica_async.cli.display import NO_LIVE_DISPLAY, is_terminal, live_display_available
 from cavatica_async.cli.follow import silence_stdout
 from cavatica_async.cli.transfer_output import (
     exit_status,
     item_json,
     item_line,
     progress_json,
-    progress_table,
     summary,
 )
 from cavatica_async.transfers import Journal, Transfer
@@ -35,13 +32,14 @@ async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -
     # Items that end in this run: those of an earlier (killed) run are in `status`.
     since = time.time()
     live = None
-    if not args.json and sys.stderr.isatty():
-        # Stdout stays where it goes: rich would otherwise show its lines on the terminal.
-        console = Console(file=sys.stderr)
-        live = Live(console=console, auto_refresh=False, redirect_stdout=False)
-        live.start()
+    if not args.json and is_terminal(sys.stderr) and not live_display_available():
+        print(NO_LIVE_DISPLAY, file=sys.stderr)
+    elif not args.json and is_terminal(sys.stderr):
+        from cavatica_async.cli.live import TransferTable
+
+        live = TransferTable(sys.stderr)
     # `export ... > outcomes.txt` in a terminal: the table on the screen, the lines in the file.
-    lines = not args.json and (live is None or not sys.stdout.isatty())
+    lines = not args.json and (live is None or not is_terminal(sys.stdout))
     out = _Stdout()
     try:
         async for progress in transfer.progress(every=TICK):
@@ -61,7 +59,7 @@ async def show(transfer: Transfer, journal: Journal, args: argparse.Namespace) -
                 out.say(progress_json(progress))
             elif live is not None:
                 kinds = {kind: await _counts(journal, kind) for kind in KINDS}
-                live.update(progress_table(progress, kinds), refresh=True)
+                live.update(progress, kinds)
     finally:
         if live is not None:
             live.stop()

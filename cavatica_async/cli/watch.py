@@ -138,6 +138,8 @@ async def run(args: argparse.Namespace) -> int:
     jobs = read_jobs(args)
     resume = load_snapshot(args.snapshot)
     if not jobs and resume is None:
+        if args.file:
+            raise UsageError(f"no jobs to watch: {args.file} has no `kind id` line")
         raise UsageError("no jobs to watch: give --export ID (or another kind), or --file")
     client = CavaticaClient(profile=args.profile, platform=args.platform, base_url=args.base_url)
     async with client:

@@ -39,7 +39,8 @@ async def test_the_summary_matches_the_simulators_own_counters(
     finals = {state for kinds in outcome.tally.final.values() for state in kinds}
     assert {"COMPLETED", "FAILED"} <= finals  # some exports fail as real ones do (9107)
     assert "FINISHED with failed items" in finals  # the malformed DRS URIs
-    printed = capsys.readouterr().out
+    # Not a terminal: the notes and the summary go to stderr, the event lines alone to stdout.
+    printed = capsys.readouterr().err
     assert "refused: export of" in printed  # the read-only volume, refused at once
     # The summary's count is the client's own; it equals what the simulator served.
     assert re.search(rf"API requests\s*│\s*{served}\s*│", printed), printed
@@ -60,12 +61,14 @@ def test_in_a_pipe_it_prints_plain_lines(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert any(line.startswith("export ") and "- -> PENDING" in line for line in lines)
     assert any("FAILED: 9107 Location on volume already contains a file" in line for line in lines)
-    assert "Summary" in done.stdout
-    assert "\x1b[" not in done.stdout  # no terminal control codes in a pipe
+    # The pipe holds the event lines alone: the notes and the summary are on stderr.
+    assert "Summary" in done.stderr
+    assert "Summary" not in done.stdout
+    assert "\x1b[" not in done.stdout + done.stderr  # no terminal control codes in a pipe
     # The second part: the CLI's export killed with SIGKILL, then run again to its end.
-    assert "Killed it with SIGKILL after" in done.stdout
-    assert re.search(r"Second run: \d+ completed, \d+ failed, 0 refused, 0 unsure", done.stdout)
-    assert "Files started twice across both runs: 0." in done.stdout
+    assert "Killed it with SIGKILL after" in done.stderr
+    assert re.search(r"Second run: \d+ completed, \d+ failed, 0 refused, 0 unsure", done.stderr)
+    assert "Files started twice across both runs: 0." in done.stderr
 
 
 def test_json_lines(tmp_path: Path) -> None:

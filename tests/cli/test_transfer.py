@@ -219,6 +219,15 @@ async def test_a_signal_stops_the_run_with_its_exit_status(
         assert process.stderr is not None
         said = (await process.stderr.receive()).decode()
     assert "not ended (run the command again)" in said
+    # The journal was left whole, ready to resume: every source the platform started is in it
+    # as started (or starting: a resume reconciles those with the platform before any start),
+    # so running the command again starts none of them twice.
+    items = await status(sim.base_url, journal)
+    assert len(items) == 60
+    started = {source for (_, source) in sim.start_counts()}
+    assert started
+    known = {item["source"] for item in items if item["outcome"] in ("started", "starting")}
+    assert started <= known
 
 
 def test_status_into_a_reader_that_leaves_early_ends_quietly(tmp_path: Path) -> None:

@@ -131,9 +131,11 @@ async def test_job_list_reads_copy_jobs_from_the_list(tmp_path: Path) -> None:
     assert not any(path.startswith("/async/files/") for path in gets)
 
 
-async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
-    tmp_path: Path,
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+async def test_a_signal_stops_with_a_partial_summary_and_resume_has_no_duplicates(
+    tmp_path: Path, sent: signal.Signals, code: int
 ) -> None:
+    # Ctrl-C and SIGTERM (a service manager, `kill`) alike: the summary, the snapshot written.
     snapshot = tmp_path / "watch.json"
     async with served(speed=20, timing=Timing(median=8, failure=0.0)) as (sim, base_url):
         ids = await start_exports(sim, base_url, [f"int/{n}" for n in range(6)])
@@ -154,7 +156,7 @@ async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
             first = b""
             while b"\n" not in first:
                 first += await process.stdout.receive()
-            process.send_signal(signal.SIGINT)
+            process.send_signal(sent)
             rest, stderr_bytes = b"", b""
             async for chunk in process.stdout:
                 rest += chunk
@@ -163,7 +165,7 @@ async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
             await process.wait()
         stderr = stderr_bytes.decode()
         canary.shown("CLI output", (first + rest).decode() + stderr)
-        assert process.returncode == 130, stderr
+        assert process.returncode == code, stderr
         assert "Interrupted" in stderr
         assert "Summary" in stderr
         assert "Traceback" not in stderr
@@ -183,7 +185,8 @@ async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
 @pytest.mark.parametrize(
     ("args", "env_extra", "message"),
     [
-        (["watch", "--export", "e1"], {}, "no auth token found; looked at: the token argument"),
+        # In the command line's words: no token argument to pass, the variable and the file.
+        (["watch", "--export", "e1"], {}, "no auth token found; looked at: $SB_AUTH_TOKEN"),
         (
             ["watch", "--export", "e1", "--base-url", "http://cavatica.example.org/v2"],
             {"SB_AUTH_TOKEN": "t"},
@@ -196,8 +199,9 @@ async def test_ctrl_c_stops_with_a_partial_summary_and_resume_has_no_duplicates(
             "cannot reach http://127.0.0.1:9/v2: ConnectError",
         ),
         (["watch"], {"SB_AUTH_TOKEN": "t"}, "no jobs to watch"),
+        (["watch", "--file", "/dev/null"], {"SB_AUTH_TOKEN": "t"}, "/dev/null has no `kind id`"),
     ],
-    ids=["no-credentials", "http-remote", "malformed-id", "unreachable", "no-jobs"],
+    ids=["no-credentials", "http-remote", "malformed-id", "unreachable", "no-jobs", "empty-file"],
 )
 async def test_usage_and_config_errors_are_one_line(
     tmp_path: Path, args: list[str], env_extra: dict[str, str], message: str
