@@ -25,6 +25,7 @@ PLATFORMS: Mapping[str, str] = {
     "f4c": "https://api.sb.biodatacatalyst.nhlbi.nih.gov/v2",
     "ali-cn": "https://api.sevenbridges.cn/v2",
 }
+"""The API root of each platform, by the name `CavaticaClient(platform=...)` takes."""
 DEFAULT_PLATFORM = "cavatica"
 # The file and variable names shared by sevenbridges-python and sevenbridges2
 # (docs/platform.md#authentication-and-headers).

@@ -106,4 +106,5 @@ KINDS: Mapping[JobKind, KindInfo] = MappingProxyType(
         JobKind.DELETE: _async(JobKind.DELETE),
     }
 )
+"""Every job kind's `KindInfo`: its states, model and path (read-only)."""
 LISTED = frozenset(kind for kind, info in KINDS.items() if info.listed)

@@ -104,6 +104,7 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_retries=0)
+"""A policy that never retries: every failure reaches the caller at once."""
 
 
 def may_resend(error: CavaticaError, *, idempotent: bool) -> bool:

@@ -42,8 +42,11 @@ def test_the_docs_exist_and_are_referenced() -> None:
     assert (ROOT / "docs" / "platform.md").is_file()
     assert (ROOT / "docs" / "watcher.md").is_file()
     cited = {document for _, document, _ in references()}
-    # Every page of docs/ is cited from somewhere, and every page cited is there.
-    assert cited == {path.name for path in (ROOT / "docs").glob("*.md")}
+    # Every design note of docs/ is cited from somewhere, and every page cited is there. The
+    # site's home page (index.md) and its guide/ and reference/ pages are reached from
+    # mkdocs.yml's nav instead (tests/test_docs_site.py).
+    notes = {path.name for path in (ROOT / "docs").glob("*.md")} - {"index.md"}
+    assert cited == notes
     assert {"platform.md", "watcher.md", "transfers.md"} <= cited
 
 

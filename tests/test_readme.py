@@ -1,4 +1,5 @@
-"""Every code block of the README runs: Python against the simulator, the rest checked.
+"""Every code block of the README and of the documentation site's home and guide pages runs:
+Python against the simulator, the rest checked. A block on several pages is checked once.
 
 Python blocks are executed, and every function they define is called with a client connected
 to the simulator (its ids, volumes and DRS URIs). `ini` blocks are read as a credentials file;
@@ -36,8 +37,14 @@ from tests import canary
 from tests.helpers_downstream import project, run_pytest
 
 ROOT = Path(__file__).parent.parent
-README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
+PAGES = [ROOT / "README.md", ROOT / "docs" / "index.md", *sorted(ROOT.glob("docs/guide/*.md"))]
+BLOCKS = list(
+    dict.fromkeys(
+        block
+        for page in PAGES
+        for block in re.findall(r"```(\w+)\n(.*?)```", page.read_text(), re.S)
+    )
+)
 PYTHON_BLOCKS = [code for language, code in BLOCKS if language == "python"]
 # Test modules (they import pytest) run under pytest-asyncio in a project of their own; the
 # rest are called here with a client on the simulator.
@@ -159,7 +166,7 @@ def test_test_blocks_pass_under_pytest_asyncio(tmp_path: Path) -> None:
 @pytest.mark.parametrize("index", range(len(PYTHON)))
 async def test_python_block_runs(index: int, served: Simulator) -> None:
     namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(PYTHON[index], f"README.md python block {index}", "exec"), namespace)
+    exec(compile(PYTHON[index], f"python block {index} of README.md or docs/", "exec"), namespace)
     defined = {
         name: value
         for name, value in namespace.items()

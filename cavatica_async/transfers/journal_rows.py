@@ -12,6 +12,7 @@ import attrs
 from cavatica_async.transfers.journal_lock import JournalError
 
 SCHEMA_VERSION = 1
+"""The journal's schema version; a journal of another version is refused, not misread."""
 # The schema, version 1: plain tables a user may read with the sqlite3 shell. A change to it
 # is a new version, and a journal of another version is refused rather than misread.
 SCHEMA = """
