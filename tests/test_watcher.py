@@ -176,6 +176,14 @@ async def test_snapshot_and_resume(sim: Simulator, client: CavaticaClient) -> No
     assert not [e for e in after if e.job_id in reported_final]
 
 
+# Leaving early cancels bulk gets half sent: httpx's one-chunk request body (an async generator)
+# is then dropped unfinished, which trio's finalizer reports as a ResourceWarning when it is
+# collected (once in a CI run on Python 3.10). Nothing is left open: the test checks the
+# connections themselves.
+@pytest.mark.filterwarnings(
+    "ignore:Async generator 'httpx._content.ByteStream.__aiter__' was garbage collected"
+    ":ResourceWarning"
+)
 async def test_early_exit_leaves_no_connection_busy() -> None:
     sim = simulator()
     http = httpx.AsyncHTTPTransport()
