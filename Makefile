@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
+DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: test test-oldest lint typecheck unit soak demo bench bench-seeds bench-connections bench-walk bench-transfer clean
+.PHONY: test test-oldest dist lint typecheck unit soak demo bench bench-seeds bench-connections bench-walk bench-transfer clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -19,6 +20,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[cli,simulator]'
+	@touch $@
+
+$(DIST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dist]'
 	@touch $@
 
 lint: $(STAMP)
@@ -42,6 +47,19 @@ test: lint typecheck unit
 OLDEST ?= python3.10
 test-oldest:
 	$(MAKE) unit PYTHON=$(OLDEST) VENV=.venv-oldest
+
+# The wheel and sdist in dist/, their metadata checked, then the wheel alone (no extras) in a
+# fresh venv: the package imports and the command line starts.
+dist: $(DIST_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		echo "the wheel alone, no extras, in a fresh venv ($$tmp/venv)" && \
+		$(PYTHON) -m venv "$$tmp/venv" && \
+		"$$tmp/venv/bin/python" -m pip install --quiet dist/*.whl && \
+		"$$tmp/venv/bin/python" -c "import cavatica_async; print('import cavatica_async', cavatica_async.__version__)" && \
+		"$$tmp/venv/bin/cavatica-async" --help
 
 # The watcher on a few hundred jobs of the built-in simulator: no token, no network.
 demo: $(DEMO_STAMP)
@@ -72,4 +90,4 @@ bench-transfer: $(STAMP)
 	$(BIN)/python -m benchmarks.transfer
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) dist .mypy_cache .ruff_cache .pytest_cache
