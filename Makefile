@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: test test-oldest dist lint typecheck unit soak demo bench bench-seeds bench-connections bench-walk bench-transfer clean
+.PHONY: test test-oldest test-newest dist lint typecheck unit soak demo bench bench-seeds bench-connections bench-walk bench-transfer clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -47,6 +47,11 @@ test: lint typecheck unit
 OLDEST ?= python3.10
 test-oldest:
 	$(MAKE) unit PYTHON=$(OLDEST) VENV=.venv-oldest
+
+# And on the newest (3.13).
+NEWEST ?= python3.13
+test-newest:
+	$(MAKE) unit PYTHON=$(NEWEST) VENV=.venv-newest
 
 # The wheel and sdist in dist/, their metadata checked, then the wheel alone (no extras) in a
 # fresh venv: the package imports and the command line starts.
@@ -90,4 +95,4 @@ bench-transfer: $(STAMP)
 	$(BIN)/python -m benchmarks.transfer
 
 clean:
-	rm -rf $(VENV) dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-oldest .venv-newest dist .mypy_cache .ruff_cache .pytest_cache
