@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 DOCS_STAMP := $(VENV)/.installed-docs
+DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: test test-oldest lint typecheck unit soak demo docs bench bench-seeds bench-connections bench-walk bench-transfer clean
+.PHONY: test test-oldest test-newest dist lint typecheck unit soak demo docs bench bench-seeds bench-connections bench-walk bench-transfer clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -24,6 +25,10 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 
 $(DOCS_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	@touch $@
+
+$(DIST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dist]'
 	@touch $@
 
 lint: $(STAMP)
@@ -47,6 +52,24 @@ test: lint typecheck unit
 OLDEST ?= python3.10
 test-oldest:
 	$(MAKE) unit PYTHON=$(OLDEST) VENV=.venv-oldest
+
+# And on the newest (3.13).
+NEWEST ?= python3.13
+test-newest:
+	$(MAKE) unit PYTHON=$(NEWEST) VENV=.venv-newest
+
+# The wheel and sdist in dist/, their metadata checked, then the wheel alone (no extras) in a
+# fresh venv: the package imports and the command line starts.
+dist: $(DIST_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		echo "the wheel alone, no extras, in a fresh venv ($$tmp/venv)" && \
+		$(PYTHON) -m venv "$$tmp/venv" && \
+		"$$tmp/venv/bin/python" -m pip install --quiet dist/*.whl && \
+		"$$tmp/venv/bin/python" -c "import cavatica_async; print('import cavatica_async', cavatica_async.__version__)" && \
+		"$$tmp/venv/bin/cavatica-async" --help
 
 # The documentation site in site/ (open site/index.html). --strict: a broken link or reference,
 # or any other warning, fails; tests/test_public_api.py fails on a public name without a
@@ -85,4 +108,4 @@ bench-transfer: $(STAMP)
 	$(BIN)/python -m benchmarks.transfer
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache site
+	rm -rf $(VENV) .venv-oldest .venv-newest dist site .mypy_cache .ruff_cache .pytest_cache

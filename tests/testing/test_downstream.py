@@ -244,12 +244,13 @@ def test_a_test_outside_every_plugin_is_named_not_hung(tmp_path: Path, mode: str
 
 
 def test_without_the_simulator_the_fixtures_name_the_extra(tmp_path: Path) -> None:
-    # As if starlette and uvicorn were not installed: the plugin is loaded by its entry point
-    # once pytest starts, after this hides them.
+    # As if starlette and uvicorn were not installed (not found, and not importable): the plugin
+    # is loaded by its entry point once pytest starts, after this hides them.
     hide = (
         "import importlib.util as util, sys; real = util.find_spec; "
         "util.find_spec = lambda name, *rest: "
         "None if name in ('starlette', 'uvicorn') else real(name, *rest); "
+        "sys.modules.update(starlette=None, uvicorn=None); "
         "import pytest; sys.exit(pytest.main(sys.argv[1:]))"
     )
     folder = project(
