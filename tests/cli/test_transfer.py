@@ -230,6 +230,30 @@ async def test_a_signal_stops_the_run_with_its_exit_status(
     assert started <= known
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_after_sigterm_the_same_command_finishes_the_transfer(
+    tmp_path: Path, simulate: Simulate
+) -> None:
+    sim = simulate("--seed", "4", "--files", "60", "--state-seconds", "2")
+    journal = tmp_path / "t.db"
+    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
+    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    async with await anyio.open_process(command, env=env) as process:
+        while not sim.jobs():  # noqa: ASYNC110 (another process's progress: polled)
+            await anyio.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        with anyio.fail_after(30):
+            assert await process.wait() == 143
+    # The same command line again: it resumes from the journal and runs to the end.
+    again = await cli(sim.base_url, *export_args(journal), wait=120)
+    assert again.returncode in (0, 1), again.stderr  # 1 if an export failed, as real ones do
+    items = await status(sim.base_url, journal)
+    assert len(items) == 60
+    assert all(item["outcome"] in ("completed", "failed") for item in items)
+    assert max(sim.start_counts().values()) == 1  # nothing started twice across both runs
+    assert len(sim.start_counts()) == 60
+
+
 def test_status_into_a_reader_that_leaves_early_ends_quietly(tmp_path: Path) -> None:
     # `status --json | head -1`: the reader goes after one line; the command goes quietly.
     journal = tmp_path / "t.db"
