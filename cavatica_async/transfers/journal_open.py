@@ -93,9 +93,15 @@ def connect_read_only(path: str | Path) -> sqlite3.Connection:
     uri = f"{Path(path).resolve().as_uri()}?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise JournalError(f"{path} cannot be read as a journal: {exc}") from None
+    try:
         _check_ours(connection, path)
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, JournalError) as exc:
+        connection.close()  # never left for the collector (Python 3.13 warns of it)
+        if isinstance(exc, JournalError):
+            raise
         raise JournalError(f"{path} cannot be read as a journal: {exc}") from None
     if row is None or row[0] != str(SCHEMA_VERSION):
         connection.close()

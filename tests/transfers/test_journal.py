@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
 import anyio
@@ -113,7 +114,7 @@ async def test_another_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "j.db"
     async with await Journal.open(path):
         pass
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(JournalError, match="schema version 99"):
         await Journal.open(path)
@@ -134,7 +135,7 @@ async def test_the_shell_can_read_it(tmp_path: Path) -> None:
         await journal.save_meta("watcher_snapshot", '{"jobs": []}')
         assert await journal.meta("watcher_snapshot") == '{"jobs": []}'
         assert await journal.meta("nothing") is None
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         rows = connection.execute("SELECT kind, source, state FROM items").fetchall()
     assert rows == [("delete", "x", "planned")]
 
@@ -176,13 +177,13 @@ async def test_a_path_that_cannot_be_a_journal(tmp_path: Path) -> None:
 
 async def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "theirs.db"
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute("CREATE TABLE samples (name TEXT)")
     before = path.read_bytes()
     with pytest.raises(JournalError, match="holds other tables"):
         await Journal.open(path)
     assert path.read_bytes() == before
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         tables = connection.execute("SELECT name FROM sqlite_master").fetchall()
         mode = connection.execute("PRAGMA journal_mode").fetchone()
     assert (tables, mode) == ([("samples",)], ("delete",))
@@ -202,7 +203,7 @@ async def test_a_row_edited_by_hand_is_a_journal_error(
     path = tmp_path / "j.db"
     async with await Journal.open(path) as journal:
         await journal.plan("delete", [export("x")])
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute(f"UPDATE items SET {column} = ?", (value,))  # noqa: S608
     async with await Journal.open(path) as journal:
         with pytest.raises(JournalError, match=f"item 1 cannot be read: .*{problem}"):
@@ -223,7 +224,7 @@ async def test_a_journal_no_run_could_finish_is_refused_at_open(
     path = tmp_path / "j.db"
     async with await Journal.open(path) as journal:
         await journal.plan("delete", [export("x")])
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute(f"UPDATE items SET {change}")  # noqa: S608
     with pytest.raises(JournalError, match=problem):
         await Journal.open(path)

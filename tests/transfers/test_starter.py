@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -32,7 +33,7 @@ class Watching(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path.endswith("/create"):
-            with sqlite3.connect(self._path) as connection:
+            with closing(sqlite3.connect(self._path)) as connection, connection:
                 rows = connection.execute("SELECT state, COUNT(*) FROM items GROUP BY state")
                 self.seen.append(dict(rows.fetchall()))
         return await self._inner.handle_async_request(request)
