@@ -12,6 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from cavatica_async import CavaticaClient, ExportRequest
+from cavatica_async.testing import SimulatorServer
+
 from tests import canary
 
 Simulate = Callable[..., "SimulatorProcess"]
@@ -78,3 +81,16 @@ def simulate(tmp_path: Path) -> Iterator[Simulate]:
     for process in processes:
         process.terminate()
         process.communicate(timeout=30)
+
+
+@pytest.fixture
+async def one_export(cavatica_server: SimulatorServer) -> str:
+    """The id of one export started (copy only) on `cavatica_server`, for a command to watch."""
+    server = cavatica_server
+    async with CavaticaClient(token=server.token, base_url=server.base_url) as client:
+        file_id = server.simulator.file_ids()[0]
+        [item] = await client.exports.bulk_start(
+            [ExportRequest(file_id, "rfranklin/output", "cli/one.vcf.gz")], copy_only=True
+        )
+    assert item.resource is not None
+    return item.resource.id

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from cavatica_async import CavaticaClient, ExportRequest
 from cavatica_async.simulator import Timing
 from cavatica_async.testing import SimulatorServer
 
@@ -67,18 +66,12 @@ def test_the_simulators_commands_name_their_extra(bare: Path, command: str) -> N
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 @pytest.mark.cavatica_sim(token=canary.CANARY, seed=5, timing=Timing(median=0.3, failure=0.0))
 async def test_watch_against_a_simulator_of_another_venv(
-    bare: Path, cavatica_server: SimulatorServer, tmp_path: Path
+    bare: Path, cavatica_server: SimulatorServer, one_export: str, tmp_path: Path
 ) -> None:
-    async with CavaticaClient(token=cavatica_server.token, base_url=cavatica_server.base_url) as c:
-        file_id = cavatica_server.simulator.file_ids()[0]
-        [item] = await c.exports.bulk_start(
-            [ExportRequest(file_id, "rfranklin/output", "bare/a.vcf.gz")], copy_only=True
-        )
-    assert item.resource is not None
     env = {**os.environ, **cavatica_server.env(), "HOME": str(tmp_path)}
-    done = run([str(bare), "watch", "--export", item.resource.id], env=env)
+    done = run([str(bare), "watch", "--export", one_export], env=env)
     assert done.returncode == 0, done.stderr
-    assert f"export     {item.resource.id}  - -> " in done.stdout
+    assert f"export     {one_export}  - -> " in done.stdout
     assert "Summary" in done.stderr
     assert "Traceback" not in done.stderr
     unknown = run([str(bare), "watch", "--export", "nosuchjob"], env=env)

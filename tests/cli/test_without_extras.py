@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from cavatica_async import CavaticaClient, ExportRequest
 from cavatica_async.simulator import Timing
 from cavatica_async.testing import SimulatorServer
 
@@ -48,18 +47,12 @@ def test_every_help_runs_without_rich(command: str | None) -> None:
 @pytest.mark.anyio
 @pytest.mark.cavatica_sim(token=canary.CANARY, seed=2, timing=Timing(median=0.3, failure=0.0))
 async def test_watch_runs_without_rich_in_plain_lines(
-    cavatica_server: SimulatorServer, tmp_path: Path
+    cavatica_server: SimulatorServer, one_export: str, tmp_path: Path
 ) -> None:
-    async with CavaticaClient(token=cavatica_server.token, base_url=cavatica_server.base_url) as c:
-        file_id = cavatica_server.simulator.file_ids()[0]
-        [item] = await c.exports.bulk_start(
-            [ExportRequest(file_id, "rfranklin/output", "plain/a.vcf.gz")], copy_only=True
-        )
-    assert item.resource is not None
     env = {**cavatica_server.env(), "HOME": str(tmp_path)}
-    status, out, err = cli(("rich",), "watch", "--export", item.resource.id, env=env)
+    status, out, err = cli(("rich",), "watch", "--export", one_export, env=env)
     assert status == 0, err
-    assert f"export     {item.resource.id}  - -> " in out
+    assert f"export     {one_export}  - -> " in out
     assert "Summary" in err  # in lines, on stderr: stdout is a pipe
     assert "Traceback" not in err
 
