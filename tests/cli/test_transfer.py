@@ -22,7 +22,7 @@ import pytest
 from cavatica_async.transfers import Journal
 
 from tests import canary
-from tests.cli.conftest import Simulate
+from tests.cli.conftest import Simulate, SimulatorProcess
 
 pytestmark = pytest.mark.anyio
 
@@ -201,23 +201,33 @@ async def test_a_journal_keeps_to_its_command_line(tmp_path: Path, simulate: Sim
     assert max(sim.start_counts().values()) == 1
 
 
+async def export_until_signal(
+    sim: SimulatorProcess, journal: Path, sent: signal.Signals
+) -> tuple[int, str]:
+    """Run the export of `journal`, send `sent` once the simulator has started a job; its exit
+    status and the first of what it then said on stderr."""
+    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
+    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    async with await anyio.open_process(command, env=env) as process:
+        # Another process's progress: no event to wait on, so it is polled.
+        while not sim.jobs():  # noqa: ASYNC110 (jobs started, watched for a minute)
+            await anyio.sleep(0.05)
+        process.send_signal(sent)
+        with anyio.fail_after(30):
+            code = await process.wait()
+        assert process.stderr is not None
+        said = (await process.stderr.receive()).decode()
+    return code, said
+
+
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 async def test_a_signal_stops_the_run_with_its_exit_status(
     tmp_path: Path, simulate: Simulate, sent: signal.Signals, code: int
 ) -> None:
     sim = simulate("--seed", "3", "--files", "60", "--state-seconds", "30")
     journal = tmp_path / "t.db"
-    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
-    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
-    async with await anyio.open_process(command, env=env) as process:
-        # Another process's progress: no event to wait on, so it is polled.
-        while not sim.jobs():  # noqa: ASYNC110 (jobs started, watched for a minute)
-            await anyio.sleep(0.1)
-        process.send_signal(sent)
-        with anyio.fail_after(30):
-            assert await process.wait() == code
-        assert process.stderr is not None
-        said = (await process.stderr.receive()).decode()
+    status_code, said = await export_until_signal(sim, journal, sent)
+    assert status_code == code
     assert "not ended (run the command again)" in said
     # The journal was left whole, ready to resume: every source the platform started is in it
     # as started (or starting: a resume reconciles those with the platform before any start),
@@ -236,14 +246,8 @@ async def test_after_sigterm_the_same_command_finishes_the_transfer(
 ) -> None:
     sim = simulate("--seed", "4", "--files", "60", "--state-seconds", "2")
     journal = tmp_path / "t.db"
-    env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
-    command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
-    async with await anyio.open_process(command, env=env) as process:
-        while not sim.jobs():  # noqa: ASYNC110 (another process's progress: polled)
-            await anyio.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        with anyio.fail_after(30):
-            assert await process.wait() == 143
+    status_code, _ = await export_until_signal(sim, journal, signal.SIGTERM)
+    assert status_code == 143
     # The same command line again: it resumes from the journal and runs to the end.
     again = await cli(sim.base_url, *export_args(journal), wait=120)
     assert again.returncode in (0, 1), again.stderr  # 1 if an export failed, as real ones do
