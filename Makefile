@@ -87,11 +87,12 @@ demo: $(DEMO_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
-# The close calls over five seeds, medians with bootstrap 95% intervals (about 12 minutes): the
-# watchers against the T_min sweep on A and B, and against the naive loop on B.
+# The close calls over five seeds, medians with bootstrap 95% intervals (about 25 minutes): on A
+# the watcher against the fixed sweeps that may be the best inside 80% of the limit; on B and C
+# the watcher given the whole window (f=1.0) against the naive loop; and B's job-list watcher.
 bench-seeds: $(STAMP)
-	$(BIN)/python -m benchmarks.run --workloads A,B --seeds 1,2,3,4,5 \
-		--only 'job list,T_min,B: naive' \
+	$(BIN)/python -m benchmarks.run --workloads A,B,C --seeds 1,2,3,4,5 \
+		--only 'every 5.0,every 10.0,every 20.0,f=1.0,B: naive,C: naive,job list' \
 		--out benchmarks/results/seeds.json --markdown benchmarks/SEEDS.md
 
 # CPU per request and throughput by max_connections, against 50-200 ms answers (about 3 minutes);

@@ -37,6 +37,8 @@ def scaled(policy: PollPolicy, speed: float) -> PollPolicy:
         factor=policy.factor,
         maximum=policy.maximum / speed,
         jitter=policy.jitter,
+        floor=policy.floor / speed,
+        frugal=policy.frugal,
     )
 
 

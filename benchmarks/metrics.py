@@ -7,6 +7,11 @@ Definitions (fixed before running; docs/watcher.md#metrics):
 - detection latency: for each ground-truth transition the client saw, the time from the true
   change to the client's first observation of the new state, in platform seconds (compressed
   seconds times the compression factor).
+- final-state latency ("how long after my job ended did I know"): for every ground-truth final
+  state reached during the run, the time from the true end to the client's first observation of
+  it, in platform seconds. Every job counts: one whose end the client never saw counts the time
+  from its end to the end of the run (a lower bound), so a client that misses ends is not
+  flattered by leaving them out, as the all-transitions latency above does.
 - completeness: ground-truth final states the client saw, over all ground-truth final states.
 - client CPU per status read (docs/watcher.md#metrics, item 4, as in workload E): the client
   process's user + system CPU time (`getrusage`) from the client's start to its end or the
@@ -41,6 +46,7 @@ RATE = 1000 / 300  # the platform's requests per second
 WITH_INTERVAL = (
     "requests_per_transition",
     "latency_p99_s",
+    "final_latency_p99_s",
     "p99_over_t_min",
     "client_cpu_ms_per_status",
 )
@@ -72,12 +78,14 @@ def score(
     speed: float,
     t_min: float,
     cpu_s: float,
+    ended: float,
 ) -> dict[str, Any]:
     """The run's figures from what the client saw, what the simulator knows and the CPU spent."""
     first_seen: dict[tuple[str, str], float] = {}
     for _, job_id, state, at in observations:
         first_seen.setdefault((job_id, str(state)), at)
     latencies: list[float] = []
+    final_latencies: list[float] = []  # every job's end, seen or not (module docstring)
     finals_true = finals_seen = missed = 0
     truth_by_job: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for _, job_id, _, current, at in report["truth"]:
@@ -85,9 +93,10 @@ def score(
     for job_id, states in truth_by_job.items():
         for current, at in states:
             seen = first_seen.get((job_id, current))
-            if current in FINAL:
+            if current in FINAL and at <= ended:
                 finals_true += 1
                 finals_seen += seen is not None
+                final_latencies.append(max(0.0, (ended if seen is None else seen) - at) * speed)
             if seen is None:
                 missed += 1
             else:
@@ -109,6 +118,9 @@ def score(
         "latency_p99_s": p99,
         "latency_max_s": max(latencies) if latencies else math.nan,
         "p99_over_t_min": p99 / t_min if t_min else math.nan,
+        "final_latency_p50_s": percentile(final_latencies, 0.5),
+        "final_latency_p99_s": percentile(final_latencies, 0.99),
+        "final_latency_max_s": max(final_latencies) if final_latencies else math.nan,
         "completeness": finals_seen / finals_true if finals_true else 1.0,
         "unknown_ids": report.get("unknown", 0),
         "unknown_reported": len(unknown_seen),
@@ -139,6 +151,10 @@ def over_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for key, value in runs[0].items()
         if isinstance(value, (int, float))
     }
-    summary["ci95"] = {key: median_interval([run[key] for run in runs]) for key in WITH_INTERVAL}
+    summary["ci95"] = {
+        key: median_interval([run[key] for run in runs])
+        for key in WITH_INTERVAL
+        if all(key in run for run in runs)
+    }
     summary["per_seed"] = runs
     return summary

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from benchmarks import slack_targets
 from benchmarks.plot import tradeoff_svg
 from benchmarks.workload_g import markdown as transfers_markdown
 
@@ -16,7 +17,7 @@ WATCHER = "watcher (f=0.8, default)"
 JOB_LIST = "watcher (job list, experimental)"  # JobWatcher(job_list=True)
 
 
-def _num(value: float, digits: int = 1) -> str:
+def _num(value: float | None, digits: int = 1) -> str:
     return (
         "n/a"
         if value is None or (isinstance(value, float) and math.isnan(value))
@@ -26,8 +27,8 @@ def _num(value: float, digits: int = 1) -> str:
 
 def _spread(run: dict[str, Any], key: str, digits: int) -> str:
     """A figure, with its bootstrap interval over seeds when there is one."""
-    figure = _num(run[key], digits)
-    if "ci95" not in run:
+    figure = _num(run.get(key), digits)
+    if "ci95" not in run or key not in run["ci95"]:
         return figure
     low, high = run["ci95"][key]
     return f"{figure} [{_num(low, digits)}, {_num(high, digits)}]"
@@ -48,10 +49,11 @@ def _table(entry: dict[str, Any]) -> list[str]:
     unknown = mine.get("unknown_ids", 0) > 0
     lines = [
         "| client | requests | 429 | transitions seen | req / transition (x watcher) | "
-        "latency p50 / p99 (x watcher) / max (s) | p99 / T_min | final states seen | "
+        "latency p50 / p99 (x watcher) / max (s) | final-state latency p50 / p99 / max (s) | "
+        "p99 / T_min | final states seen | "
         "busiest window | CPU ms per status read (x watcher) / per transition |"
         + (" unknown ids reported |" if unknown else ""),
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         + (" ---: |" if unknown else ""),
     ]
     for label, run in runs.items():
@@ -61,6 +63,8 @@ def _table(entry: dict[str, Any]) -> list[str]:
             f"{_versus(run, mine, 'requests_per_transition', 3)} | "
             f"{_num(run['latency_p50_s'])} / {_versus(run, mine, 'latency_p99_s', 1)} / "
             f"{_num(run['latency_max_s'])} | "
+            f"{_num(run.get('final_latency_p50_s'))} / {_spread(run, 'final_latency_p99_s', 1)} / "
+            f"{_num(run.get('final_latency_max_s'))} | "
             f"{_num(run['p99_over_t_min'], 2)} | {run['completeness']:.1%} | "
             f"{run['busiest_window']:,.0f} | "
             f"{_versus(run, mine, 'client_cpu_ms_per_status', 3)} / "
@@ -217,12 +221,13 @@ def _idle_rows(idle_rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def _targets(results: dict[str, Any]) -> list[str]:
-    """Every target of the benchmark issue with the measured figure, met or not."""
+def _targets(results: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
+    """Every target of the benchmark issues with the measured figure, met or not."""
     lines = ["| target | measured | status |", "| --- | --- | --- |"]
     for name, entry in results["workloads"].items():
         lines += _watcher_rows(name, entry["runs"]) + _baseline_rows(name, entry["runs"])
     lines += _idle_rows(results.get("idle", []))
+    lines += slack_targets.rows(results, baseline)
     # The 15 minutes are for the default run: every workload, one seed.
     everything = set(results["workloads"]) == set("ABCDF") and results.get("idle")
     if everything and len(results["seeds"]) == 1 and "run_minutes" in results:
@@ -241,8 +246,11 @@ def _seeds(seeds: list[int]) -> str:
     )
 
 
-def write_markdown(results: dict[str, Any], path: Path) -> None:
-    """Regenerate the Markdown report from `results`, with A's trade-off plot beside it."""
+def write_markdown(
+    results: dict[str, Any], path: Path, baseline: dict[str, Any] | None = None
+) -> None:
+    """Regenerate the Markdown report from `results`, with A's trade-off plot beside it;
+    `baseline`, a run of the code before, for the targets that say "no regression"."""
     v = results["versions"]
     out = [
         "# Benchmarks",
@@ -299,9 +307,11 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     if "transfers" in results:
         out += transfers_markdown(results["transfers"])
         out += [f"G took {results['g_minutes']:.1f} minutes of the run.", ""]
-    out += ["## Targets", "", *_targets(results), ""]
+    out += ["## Targets", "", *_targets(results, baseline), ""]
     path.write_text("\n".join(out))
 
 
 if __name__ == "__main__":
-    write_markdown(json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]))
+    # python -m benchmarks.report RESULTS.json OUT.md [BASELINE.json]
+    before = json.loads(Path(sys.argv[3]).read_text()) if len(sys.argv) > 3 else None
+    write_markdown(json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]), before)

@@ -127,6 +127,13 @@ class RateBudget:
         share, left = self._share(now)
         return 0.0 if share >= 1 else min(left, MAX_PAUSE)
 
+    def outlook(self, now: float) -> tuple[float, float] | None:
+        """(Requests our share has left in this window, seconds to its reset), or None while
+        the window is not known, is over, or a pause runs: then nothing can be planned."""
+        if self._early_wait(now) is not None:
+            return None
+        return self._share(now)
+
     def _early_wait(self, now: float) -> float | None:
         """The wait when a pause or an unknown window decides it, else None."""
         if now < self.paused_until:
@@ -169,20 +176,22 @@ class RateBudget:
         self.tokens_at = now
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) * left / share
 
-    def take(self) -> Spending:
+    def take(self, *, paced: bool = True) -> Spending:
         """Count one request as sent; the ticket returned counts it done, exactly once.
 
         Every request the budget counts as sent must be counted done however it ends, or the
         budget believes it still in flight and slows down for good: hold the ticket in a `with`
-        around the request.
+        around the request. `paced=False` for a request that did not wait for the even pace
+        (a watcher's poll at the cadence of its slack): it counts against the share, not the
+        bucket, so polls that do keep to the pace are not held back by it.
         """
-        self.sent()
+        self.sent(paced=paced)
         return Spending(self)
 
-    def sent(self) -> None:
-        """Record a request going out."""
+    def sent(self, *, paced: bool = True) -> None:
+        """Record a request going out (`paced`: it took a token of the even pace)."""
         self.inflight += 1
-        if self.tokens is not None:
+        if self.tokens is not None and paced:
             self.tokens -= 1
 
     def done(self) -> None:

@@ -25,8 +25,13 @@ def parse_timestamp(value: object) -> datetime:
     """An aware UTC datetime from an ISO 8601 string or a Unix epoch in seconds or milliseconds."""
     if isinstance(value, datetime):
         parsed = value
-    elif isinstance(value, str) and not _is_number(value):
-        parsed = datetime.fromisoformat(_iso_for_python310(value))
+    elif isinstance(value, str) and (":" in value or not _is_number(value)):
+        # No number has a colon: an ISO time skips the costly failed float(), and on 3.11+ the
+        # normalising below (a bulk answer carries three timestamps per job).
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = datetime.fromisoformat(_iso_for_python310(value))
     elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
         seconds = float(value)
         if not math.isfinite(seconds):

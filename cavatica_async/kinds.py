@@ -108,3 +108,8 @@ KINDS: Mapping[JobKind, KindInfo] = MappingProxyType(
 )
 """Every job kind's `KindInfo`: its states, model and path (read-only)."""
 LISTED = frozenset(kind for kind, info in KINDS.items() if info.listed)
+
+
+def per_request(kind: JobKind) -> int:
+    """How many jobs of `kind` one poll request reads: a bulk get's 100, or one."""
+    return BULK_LIMIT if KINDS[kind].bulk else 1

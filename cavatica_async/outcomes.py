@@ -49,33 +49,37 @@ class Outcomes:
         self._fail = fail
         self._refuse_list = refuse_list
         self._ended = ended  # a job's watch ended: the iteration may be over
+        self._stamped = (float("nan"), datetime.fromtimestamp(0, tz=timezone.utc))
 
     def watching(self, watched: Watched) -> bool:
         """Whether this very watch of the job is still on (not removed, nor added anew)."""
         return self._schedule.get(watched.kind, watched.job_id) is watched
 
-    async def observed(self, watched: Watched, job: Job) -> None:
-        """A poll saw the job in `job.state`: report a change, then schedule or end it."""
+    async def observed(self, watched: Watched, job: Job, now: float | None = None) -> None:
+        """A poll saw the job in `job.state` at `now` (default: the clock's time): report a
+        change, then schedule or end it."""
         if not self.watching(watched):
             return  # removed while being polled
+        now = self._clock.monotonic() if now is None else now
         state, previous = job.state, watched.state
-        changed = self._schedule.observed(watched, state, self._clock.monotonic())
+        changed = self._schedule.observed(watched, state, now)
         if changed:
             await self._emit(
-                JobEvent(watched.kind, watched.job_id, previous, state, job, self.now())
+                JobEvent(watched.kind, watched.job_id, previous, state, job, self.stamp(now))
             )
             if not self.watching(watched):
                 return  # removed (and maybe added again) while the event waited for room
         if state.is_terminal:
-            self._schedule.remove(watched)
+            self._schedule.remove(watched, now)
             self._ended()
         else:
-            self._schedule.polled(watched, self._clock.monotonic(), changed, self._rng.random())
+            self._schedule.polled(watched, now, changed, self._rng.random())
 
-    def unchanged(self, watched: Watched) -> None:
-        """A poll saw the job in the state it was in: poll it again later."""
+    def unchanged(self, watched: Watched, now: float | None = None) -> None:
+        """A poll saw the job in the state it was in at `now`: poll it again later."""
         if self.watching(watched):
-            self._schedule.polled(watched, self._clock.monotonic(), False, self._rng.random())
+            now = self._clock.monotonic() if now is None else now
+            self._schedule.polled(watched, now, False, self._rng.random())
 
     async def unknown(self, watched: Watched, error: ApiErrorInfo) -> None:
         """The platform does not know the job (or its answers cannot be read): report it once."""
@@ -83,7 +87,7 @@ class Outcomes:
             return
         event = JobEvent(watched.kind, watched.job_id, watched.state, None, None, self.now(), error)
         await self._emit(event)
-        self._schedule.remove(watched)
+        self._schedule.remove(watched, self._clock.monotonic())
         self._ended()
 
     async def failed(self, batch: list[Watched], error: CavaticaError, scope: Scope) -> None:
@@ -129,6 +133,13 @@ class Outcomes:
     def now(self) -> datetime:
         """The time an event is stamped with."""
         return datetime.fromtimestamp(self._clock.time(), tz=timezone.utc)
+
+    def stamp(self, at: float) -> datetime:
+        """The time an event seen at monotonic `at` is stamped with: the events of one answer
+        share one stamp (a bulk answer's hundred changes need not read the wall clock 100 times)."""
+        if at != self._stamped[0]:
+            self._stamped = (at, self.now())
+        return self._stamped[1]
 
     def _retry(self, batch: list[Watched], at: float, *, backoff: bool = False) -> None:
         now = self._clock.monotonic()

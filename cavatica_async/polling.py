@@ -45,6 +45,8 @@ def _check_policy(policy: PollPolicy) -> None:
         )
     if not 0 <= policy.jitter < 1:
         raise ValueError(f"PollPolicy.jitter must be in [0, 1), got {policy.jitter!r}")
+    if not isinstance(policy.frugal, bool):
+        raise ValueError(f"PollPolicy.frugal must be True or False, got {policy.frugal!r}")
     bad = policy.max_bad_answers
     if isinstance(bad, bool) or not isinstance(bad, int) or bad < 1:
         raise ValueError(
@@ -61,6 +63,11 @@ class PollPolicy:
     do the same (Cromwell x1.1, api_core 1 to 20 s x1.5; docs/watcher.md#what-a-poll-costs).
     A job whose answers cannot be read `max_bad_answers` times in a row (a state that is a
     number, another job's id) is reported with an error event instead of polled forever.
+
+    A `JobWatcher` also spends what its budget share has to spare: when the jobs it watches will
+    end before the share is spent, it polls them all at the cadence that spends it, never more
+    often than every `floor` seconds (docs/watcher.md#spending-the-slack). `frugal=True` polls
+    at the intervals above only: fewest requests, later news.
     """
 
     initial: float = attrs.field(default=2.0, validator=_positive)
@@ -68,6 +75,8 @@ class PollPolicy:
     maximum: float = attrs.field(default=60.0, validator=_positive)
     jitter: float = 0.1
     max_bad_answers: int = 5
+    floor: float = attrs.field(default=10.0, validator=_positive)
+    frugal: bool = False
 
     def __attrs_post_init__(self) -> None:
         _check_policy(self)

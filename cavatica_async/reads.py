@@ -73,10 +73,11 @@ class Reader:
         except CavaticaError as error:
             await outcomes.failed(batch, error, Scope.BATCH)
             return
+        now = self._clock.monotonic()  # one answer, one time for all its jobs
         for watched, read in zip(batch, reads, strict=True):
             # Most polls find the state unchanged: read it first, structure only a change.
             if watched.state is not None and read.raw is not None and read.state == watched.state:
-                outcomes.unchanged(watched)
+                outcomes.unchanged(watched, now)
                 continue
             try:
                 item = read.parse()
@@ -84,7 +85,7 @@ class Reader:
                 await outcomes.failed([watched], error, Scope.JOB)
                 continue
             if item.resource is not None:
-                await outcomes.observed(watched, item.resource)
+                await outcomes.observed(watched, item.resource, now)
             elif item.error is not None and classify_item(item.error) is Verdict.UNKNOWN_JOB:
                 await outcomes.unknown(watched, item.error)
             elif item.error is not None:

@@ -1,15 +1,17 @@
-"""Which watched job to poll next: per-kind due-time heaps, no task per job."""
+"""Which watched job to poll next: per-kind heaps of due times and last polls; no task per job."""
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 
 from cavatica_async.events import JobKind, State
+from cavatica_async.kinds import per_request
 from cavatica_async.polling import PollPolicy
+from cavatica_async.slack import Lives, Load, round_cost
 
 # After a change the first poll waits half the new state's short dwells (the lower quartile of
 # the last 64 seen of that kind and state, once 8 are known) when that is longer than the
@@ -35,6 +37,8 @@ class Watched:
     bad_answers: int = 0  # consecutive answers about this job that could not be read
     in_flight: bool = False
     listed_at: int | None = None  # where the job list last showed it (JobWatcher(job_list=True))
+    in_state_at: float = 0.0  # when `lives` counted it into its state
+    polled_at: float = float("-inf")  # the last poll that saw the job (never: -inf)
 
 
 class Dwell:
@@ -59,14 +63,20 @@ class Dwell:
 
 
 class Schedule:
-    """Due times of watched jobs: `next_due` is the most overdue; `take` fills a batch."""
+    """Due times of watched jobs: `next_due` is the most overdue; `take` fills a batch.
+
+    A second heap per kind orders the jobs by their last poll, for polls that spend the budget's
+    slack (`next_behind`, `take_behind`): the job unseen the longest goes first.
+    """
 
     def __init__(self, policy: PollPolicy) -> None:
         self.policy = policy
         self._jobs: dict[JobKind, dict[str, Watched]] = {kind: {} for kind in JobKind}
         self._heaps: dict[JobKind, list[tuple[float, int, str]]] = {kind: [] for kind in JobKind}
+        self._behind: dict[JobKind, list[tuple[float, int, str]]] = {kind: [] for kind in JobKind}
         self._seq = 0
         self.dwell = Dwell()
+        self.lives = Lives()
 
     def __len__(self) -> int:
         return sum(len(jobs) for jobs in self._jobs.values())
@@ -83,14 +93,19 @@ class Schedule:
         """The watched job, if it is watched."""
         return self._jobs[kind].get(job_id)
 
-    def add(self, kind: JobKind, job_id: str, state: State | None, now: float) -> Watched:
-        """Watch a job, due at once (its first poll tells its state)."""
-        watched = Watched(kind, job_id, state)
+    def add(
+        self, kind: JobKind, job_id: str, state: State | None, now: float, due: float | None = None
+    ) -> Watched:
+        """Watch a job from `now`, due at `due` (default: then); its first poll tells its state."""
+        watched = Watched(kind, job_id, state, in_state_at=now)
         self._jobs[kind][job_id] = watched
-        self._push(watched, now)
+        self._push(watched, now if due is None else due)
+        self._push_behind(watched)
+        if state is not None and not state.is_terminal:
+            self.lives.entered(kind, state, now)
         return watched
 
-    def remove(self, watched: Watched) -> None:
+    def remove(self, watched: Watched, now: float) -> None:
         """Stop watching; its heap entries go stale and are skipped.
 
         Only this very watch ends: the job may have been removed and added again meanwhile.
@@ -98,26 +113,60 @@ class Schedule:
         jobs = self._jobs[watched.kind]
         if jobs.get(watched.job_id) is watched:
             del jobs[watched.job_id]
+            state = watched.state
+            if state is not None and not state.is_terminal:
+                self.lives.exited(watched.kind, state, watched.in_state_at, now, left=False)
+
+    def loads(self, now: float, skip: frozenset[JobKind] = frozenset()) -> list[Load]:
+        """Each kind's round cost and expected remaining life (the slack's inputs), but `skip`."""
+        return [
+            Load(round_cost(len(jobs), per_request(kind)), self.lives.groups(kind, len(jobs), now))
+            for kind, jobs in self._jobs.items()
+            if kind not in skip and jobs
+        ]
 
     def next_due(self, skip: frozenset[JobKind] = frozenset()) -> tuple[float, JobKind] | None:
         """The earliest due time over all kinds but `skip`, and its kind."""
+        return self._earliest(self._top, skip)
+
+    def next_behind(self, skip: frozenset[JobKind] = frozenset()) -> tuple[float, JobKind] | None:
+        """The oldest last poll over all kinds but `skip` (-inf: never polled), and its kind."""
+        return self._earliest(self._oldest, skip)
+
+    def _earliest(
+        self, top: Callable[[JobKind], float | None], skip: frozenset[JobKind]
+    ) -> tuple[float, JobKind] | None:
         best: tuple[float, JobKind] | None = None
         for kind in JobKind:
             if kind in skip:
                 continue
-            top = self._top(kind)
-            if top is not None and (best is None or top < best[0]):
-                best = (top, kind)
+            at = top(kind)
+            if at is not None and (best is None or at < best[0]):
+                best = (at, kind)
         return best
+
+    def take_behind(self, kind: JobKind, before: float, limit: int) -> list[Watched]:
+        """Up to `limit` jobs of `kind` last polled at `before` or earlier, oldest first."""
+        return self._pop(self._behind, self._oldest, kind, before, limit)
 
     def take(self, kind: JobKind, now: float, limit: int, horizon: float) -> list[Watched]:
         """Up to `limit` jobs of `kind`: those due, then those due within `horizon` riding along."""
-        heap, batch = self._heaps[kind], list[Watched]()
+        return self._pop(self._heaps, self._top, kind, now + horizon, limit)
+
+    def _pop(
+        self,
+        heaps: dict[JobKind, list[tuple[float, int, str]]],
+        top: Callable[[JobKind], float | None],
+        kind: JobKind,
+        until: float,
+        limit: int,
+    ) -> list[Watched]:
+        batch = list[Watched]()
         while len(batch) < limit:
-            top = self._top(kind)
-            if top is None or top > now + horizon:
+            at = top(kind)  # drops stale entries from the top of heaps[kind]
+            if at is None or at > until:
                 break
-            _, _, job_id = heapq.heappop(heap)
+            _, _, job_id = heapq.heappop(heaps[kind])
             watched = self._jobs[kind][job_id]
             watched.in_flight = True
             batch.append(watched)
@@ -129,6 +178,11 @@ class Schedule:
             return False
         if watched.state is not None and watched.since is not None:
             self.dwell.record(watched.kind, watched.state, now - watched.since)
+        if watched.state is not None and not watched.state.is_terminal:
+            self.lives.exited(watched.kind, watched.state, watched.in_state_at, now, left=True)
+        if not state.is_terminal:
+            self.lives.entered(watched.kind, state, now)
+            watched.in_state_at = now
         watched.state, watched.since = state, now
         return True
 
@@ -141,7 +195,9 @@ class Schedule:
         if short is not None:
             interval = min(self.policy.maximum, max(interval, DWELL_SHARE * short))
         watched.interval = interval
+        watched.polled_at = now
         self._push(watched, now + self.policy.spread(interval, rand))
+        self._push_behind(watched)
 
     def retry(self, watched: Watched, at: float) -> None:
         """Schedule the next poll after a failed one."""
@@ -154,12 +210,36 @@ class Schedule:
         watched.due, watched.seq = due, self._seq
         heapq.heappush(self._heaps[watched.kind], (due, self._seq, watched.job_id))
 
+    def _push_behind(self, watched: Watched) -> None:
+        # After _push, with its seq: a retry or another poll makes this entry stale too (a job
+        # whose poll failed waits for its retry delay, not for the slack).
+        kind = watched.kind
+        heap = self._behind[kind]
+        heapq.heappush(heap, (watched.polled_at, watched.seq, watched.job_id))
+        if len(heap) > 2 * len(self._jobs[kind]) + 64:
+            # Stale entries leave only from the top, and while there is no slack nobody looks:
+            # drop them all at once, so the heap stays within twice the jobs watched.
+            jobs = self._jobs[kind]
+            live = [
+                entry
+                for entry in heap
+                if (w := jobs.get(entry[2])) is not None and w.seq == entry[1] and not w.in_flight
+            ]
+            heapq.heapify(live)
+            self._behind[kind] = live
+
     def _top(self, kind: JobKind) -> float | None:
-        heap, jobs = self._heaps[kind], self._jobs[kind]
+        return self._valid_top(self._heaps[kind], kind)
+
+    def _oldest(self, kind: JobKind) -> float | None:
+        return self._valid_top(self._behind[kind], kind)
+
+    def _valid_top(self, heap: list[tuple[float, int, str]], kind: JobKind) -> float | None:
+        jobs = self._jobs[kind]
         while heap:
-            due, seq, job_id = heap[0]
+            at, seq, job_id = heap[0]
             watched = jobs.get(job_id)
             if watched is not None and watched.seq == seq and not watched.in_flight:
-                return due
+                return at
             heapq.heappop(heap)  # stale: removed, rescheduled or in flight
         return None

@@ -23,3 +23,4 @@ class WatcherStats:
     pages: int = 0  # job list pages read (job_list=True)
     maintenance: int = 0  # maintenance answers
     budget_wait: float = 0.0  # seconds spent waiting for the rate budget
+    slack_requests: int = 0  # poll requests sent at the cadence that spends the share's slack

@@ -28,9 +28,11 @@ from cavatica_async.errors import CavaticaError, ClientClosedError
 from cavatica_async.events import JobEvent, JobKind
 from cavatica_async.failures import Scope, Verdict, classify
 from cavatica_async.job_list import ListSweep
-from cavatica_async.kinds import BULK_LIMIT, KINDS, LISTED
+from cavatica_async.kinds import KINDS, LISTED
+from cavatica_async.options import DEFAULT_MAX_CONNECTIONS
 from cavatica_async.outcomes import Outcomes
 from cavatica_async.paths import check_id
+from cavatica_async.planner import Planner
 from cavatica_async.polling import PollPolicy
 from cavatica_async.reads import Reader
 from cavatica_async.retry import NO_RETRY
@@ -54,7 +56,7 @@ class JobWatcher:
         *,
         policy: PollPolicy | None = None,
         keep_open: bool = False,
-        concurrency: int = 4,
+        concurrency: int = DEFAULT_MAX_CONNECTIONS,
         buffer: int = 1024,
         resume: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
@@ -65,6 +67,7 @@ class JobWatcher:
         self._clock = client.transport.clock
         self._policy = policy if policy is not None else PollPolicy()
         self._schedule = Schedule(self._policy)
+        self._planner = Planner(self._schedule, self._budget, self._policy)
         self._keep_open = keep_open
         self._slots = anyio.Semaphore(concurrency)
         self._buffer = buffer
@@ -93,7 +96,7 @@ class JobWatcher:
             emit=self._emit,
             fail=self._fail,
             refuse_list=self._refuse_list,
-            ended=self._consumer_wake_up,
+            ended=lambda: self._consumer_wake.set(),  # a job's watch ended: maybe all
         )
         self._reader = Reader(
             client,
@@ -109,7 +112,7 @@ class JobWatcher:
             self._reader,
             self._outcomes,
             stats=self.stats,
-            woken=self._woken,
+            woken=lambda: self._wake.set(),
         )
         if resume is not None:
             self._resume(resume)
@@ -151,25 +154,33 @@ class JobWatcher:
 
     def add(self, kind: JobKind | str, job_id: str) -> None:
         """Watch a job (again adding one already watched or reported final does nothing)."""
+        self._add(kind, job_id, self._clock.monotonic())
+        self._wake.set()
+
+    def add_many(self, jobs: Iterable[tuple[JobKind | str, str]]) -> None:
+        """Watch many `(kind, id)` pairs."""
+        now = self._clock.monotonic()  # one time for all: 10,000 reads of the clock add up
+        try:
+            for kind, job_id in jobs:
+                self._add(kind, job_id, now)
+        finally:
+            self._wake.set()  # those added before a bad one are watched
+
+    def _add(self, kind: JobKind | str, job_id: str, now: float) -> None:
         kind = JobKind(kind)
         check_id(job_id, f"{kind} job id")
         if self._schedule.get(kind, job_id) is not None or job_id in self._reported[kind]:
             return
         self._reported[kind][job_id] = (None, False, self._generation)
-        self._schedule.add(kind, job_id, None, float("-inf"))
-        self._wake.set()
-
-    def add_many(self, jobs: Iterable[tuple[JobKind | str, str]]) -> None:
-        """Watch many `(kind, id)` pairs."""
-        for kind, job_id in jobs:
-            self.add(kind, job_id)
+        # Due before every job already watched: its first poll tells its state.
+        self._schedule.add(kind, job_id, None, now, due=float("-inf"))
 
     def remove(self, kind: JobKind | str, job_id: str) -> None:
         """Stop watching a job; nothing more is reported about it."""
         kind = JobKind(kind)
         watched = self._schedule.get(kind, job_id)
         if watched is not None:
-            self._schedule.remove(watched)
+            self._schedule.remove(watched, self._clock.monotonic())
         self._reported[kind].pop(job_id, None)
         self._generation += 1
         self._consumer_wake.set()
@@ -233,30 +244,30 @@ class JobWatcher:
             logger.info("watcher: could not read the rate limit first (%s)", error)
         while self._fatal is None:
             await self._slots.acquire()  # released by the poll it is given to
-            kind, batch = await self._next_batch()
+            kind, batch, paced = await self._next_batch()
             # A list sweep takes a ticket for each of its pages itself.
-            ticket = None if kind in self._listed else self._budget.take()
+            ticket = None if kind in self._listed else self._budget.take(paced=paced)
             group.start_soon(self._poll, kind, batch, ticket)
 
-    async def _next_batch(self) -> tuple[JobKind, list[Watched]]:
-        """Wait until a job is due and the budget allows a request; take its batch."""
+    async def _next_batch(self) -> tuple[JobKind, list[Watched], bool]:
+        """Wait until a job is due and the budget allows a request; take its batch, and say
+        whether it kept to the even pace (not a poll at the cadence of the slack)."""
         while True:
             now = self._clock.monotonic()
-            sweeping = self._listed if self._sweep.running else frozenset[JobKind]()
-            upcoming = self._schedule.next_due(sweeping)
-            if upcoming is None:
+            chosen = self._planner.next(now, self._listed, self._sweep.running)
+            if chosen is None:
                 await self._sleep(None)
                 continue
-            due, kind = upcoming
-            if due > now:
-                await self._sleep(due - now)
+            if chosen.due > now:
+                # The cadence moves with the budget and the work: look again within one.
+                await self._sleep(min(chosen.due - now, chosen.cadence or chosen.due - now))
                 continue
-            wait = self._budget.wait(now)
+            wait = self._planner.wait(chosen, now)
             if wait > 0:
                 await self._sleep(wait)
                 self.stats.budget_wait += self._clock.monotonic() - now
                 continue
-            if kind in self._listed:
+            if chosen.kind in self._listed:
                 # A list sweep reads every listed kind's due jobs; jobs not due yet that are
                 # on the pages it reads are seen too.
                 batch = [
@@ -265,13 +276,11 @@ class JobWatcher:
                     for watched in self._schedule.take(listed, now, len(self._schedule), 0.0)
                 ]
                 self._sweep.running = True
-                return kind, batch
-            # The most overdue job goes first; jobs of its kind due within the longest
-            # interval ride along in the same bulk call for free.
-            size = BULK_LIMIT if KINDS[kind].bulk else 1
-            batch = self._schedule.take(kind, now, size, self._policy.maximum)
+                return chosen.kind, batch, True
+            batch = self._planner.batch(chosen, now)
             if batch:
-                return kind, batch
+                self.stats.slack_requests += chosen.slack
+                return chosen.kind, batch, not chosen.slack
 
     async def _sleep(self, timeout: float | None) -> None:
         await sleep_or_wake(self._clock, self._wake, timeout)
@@ -324,14 +333,10 @@ class JobWatcher:
     def _refuse_list(self) -> None:
         self._listed = frozenset()
 
-    def _consumer_wake_up(self) -> None:
-        self._consumer_wake.set()
-
-    def _woken(self) -> None:
-        self._wake.set()
-
     def _resume(self, snapshot: Mapping[str, Any]) -> None:
         for job in snapshots.read(snapshot):
             self._reported[job.kind][job.job_id] = (job.state, job.final, self._generation)
             if not job.final:
-                self._schedule.add(job.kind, job.job_id, job.known, float("-inf"))
+                self._schedule.add(
+                    job.kind, job.job_id, job.known, self._clock.monotonic(), due=float("-inf")
+                )

@@ -50,8 +50,9 @@ def test_scoring_against_the_truth() -> None:
         "windows": [[0, 4, 0]],
         "statuses": 400,
     }
-    figures = score(seen, report, speed=10, t_min=5.0, cpu_s=0.2)
+    figures = score(seen, report, speed=10, t_min=5.0, cpu_s=0.2, ended=130.0)
     assert figures["requests_per_transition"] == 2.0
+    assert figures["final_latency_max_s"] == 10.0  # COMPLETED at 120, seen at 121
     # 0.2 s of CPU over 400 statuses read, 2 transitions seen, 4 requests.
     assert figures["client_cpu_ms_per_status"] == 0.5
     assert figures["client_cpu_ms_per_transition"] == 100.0
@@ -59,6 +60,20 @@ def test_scoring_against_the_truth() -> None:
     assert figures["transitions_missed"] == 1  # RUNNING came and went between polls
     assert figures["completeness"] == 1.0
     assert figures["latency_max_s"] == 10.0  # 1 s compressed x 10
+
+
+def test_the_final_state_latency_counts_every_end_seen_or_not() -> None:
+    truth = [
+        ["export", "seen", "RUNNING", "COMPLETED", 100.0],
+        ["export", "missed", "RUNNING", "FAILED", 104.0],
+        ["export", "after", "RUNNING", "COMPLETED", 200.0],  # after the run: not counted
+    ]
+    seen = [("export", "seen", "COMPLETED", 102.0)]
+    report = {"truth": truth, "counts": [], "windows": [], "statuses": 1}
+    figures = score(seen, report, speed=10, t_min=5.0, cpu_s=0.1, ended=110.0)
+    # 2 s for the one seen; the one never seen counts from its end to the run's: 6 s.
+    assert (figures["final_latency_p50_s"], figures["final_latency_max_s"]) == (20.0, 60.0)
+    assert figures["completeness"] == 0.5
 
 
 def test_the_statuses_an_answer_carries() -> None:

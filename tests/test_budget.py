@@ -292,3 +292,36 @@ def test_room_wait_follows_pauses_and_probes(state: str, expected: float) -> Non
         assert budget.room_wait(301.0) == expected
         return
     assert budget.room_wait(10.0) == expected
+
+
+def test_a_request_off_the_pace_counts_against_the_share_not_the_bucket() -> None:
+    budget = synced(burst=0.125)
+    assert budget.wait(0.0) == 0.0  # the bucket starts full: 100 requests
+    for n in range(300):  # a watcher's catch-up at its cadence, on room, not the pace
+        with budget.take(paced=False):
+            pass
+        budget.observe(1000, 999 - n, 300.0, 0.0, counted=True)
+    assert budget.outlook(0.0) == (pytest.approx(0.8 * 1000 - 300), 300.0)
+    assert budget.wait(0.0) == 0.0  # the bucket is still full: an eighth of the 500 left
+    with budget.take():
+        pass
+    assert budget.tokens == pytest.approx(0.125 * 500 - 1)
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("unknown", None),  # no answer yet: nothing to plan with
+        ("paused", None),
+        ("over", None),  # past the reset, before an answer from the next window
+        ("running", (800.0, 300.0)),
+    ],
+)
+def test_the_outlook_is_the_share_and_the_time_to_the_reset(
+    state: str, expected: tuple[float, float] | None
+) -> None:
+    budget = RateBudget() if state == "unknown" else synced()
+    if state == "paused":
+        budget.pause(10.0, 0.0)
+    now = 301.0 if state == "over" else 0.0
+    assert budget.outlook(now) == expected

@@ -47,7 +47,7 @@ def test_in_flight_and_removed_jobs_are_not_offered() -> None:
     [taken] = schedule.take(JobKind.COPY, 0.0, 1, 0.0)
     watched_b = schedule.get(JobKind.COPY, "b")
     assert watched_b is not None
-    schedule.remove(watched_b)
+    schedule.remove(watched_b, 0.0)
     assert schedule.next_due() is None
     assert len(schedule) == 1
     schedule.polled(taken, now=10.0, changed=True, rand=0.5)
@@ -118,3 +118,65 @@ def test_a_long_dwell_never_stretches_the_first_poll_past_the_maximum() -> None:
     schedule.observed(watched, AsyncJobState.RUNNING, 0.0)
     schedule.polled(watched, 0.0, changed=True, rand=0.5)
     assert watched.due == POLICY.maximum
+
+
+def test_slack_polls_take_the_jobs_unseen_the_longest_first() -> None:
+    schedule = Schedule(POLICY)
+    jobs = [schedule.add(JobKind.EXPORT, f"e{n}", None, 0.0) for n in range(4)]
+    assert schedule.next_behind() == (float("-inf"), JobKind.EXPORT)  # never polled
+    taken = schedule.take(JobKind.EXPORT, 0.0, 4, 0.0)
+    assert schedule.next_behind() is None  # all in flight
+    for at, watched in zip((3.0, 1.0, 4.0, 2.0), taken, strict=True):
+        schedule.polled(watched, at, changed=False, rand=0.5)
+    assert schedule.next_behind() == (1.0, JobKind.EXPORT)
+    assert schedule.next_behind(frozenset({JobKind.EXPORT})) is None
+    batch = schedule.take_behind(JobKind.EXPORT, before=3.0, limit=100)
+    assert batch == [jobs[1], jobs[3], jobs[0]]  # seen at 1, 2 and 3; e2 (at 4) is not behind
+    assert all(w.in_flight for w in batch)
+    assert schedule.take_behind(JobKind.EXPORT, before=10.0, limit=100) == [jobs[2]]
+
+
+def test_a_failed_poll_waits_for_its_retry_not_for_the_slack() -> None:
+    schedule = Schedule(POLICY)
+    watched = schedule.add(JobKind.COPY, "c", None, 0.0)
+    schedule.take(JobKind.COPY, 0.0, 1, 0.0)
+    schedule.retry(watched, at=8.0)
+    assert schedule.next_behind() is None
+    assert schedule.next_due() == (8.0, JobKind.COPY)
+    schedule.take(JobKind.COPY, 8.0, 1, 0.0)
+    schedule.polled(watched, 9.0, changed=False, rand=0.5)
+    assert schedule.next_behind() == (9.0, JobKind.COPY)
+
+
+def test_loads_give_each_kinds_round_cost_and_lives_by_state() -> None:
+    schedule = Schedule(POLICY)
+    exports = [schedule.add(JobKind.EXPORT, f"e{n}", None, 0.0) for n in range(150)]
+    schedule.add(JobKind.COPY, "c", None, 0.0)
+    loads = schedule.loads(10.0)
+    assert [load.round_cost for load in loads] == [2, 1]  # 150 exports in two bulk gets
+    assert loads[0].groups == ((150, None),)  # none seen in a state yet
+    taken = schedule.take(JobKind.EXPORT, 0.0, 100, 0.0)
+    for watched in taken:
+        schedule.observed(watched, ExportState.PENDING, 0.0)
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    schedule.take(JobKind.EXPORT, 10.0, 1, 0.0)
+    schedule.observed(exports[0], ExportState.COMPLETED, 10.0)  # left PENDING after 10 s
+    schedule.remove(exports[0], 10.0)
+    [export_load] = schedule.loads(20.0, skip=frozenset({JobKind.COPY}))
+    # 100 exports in PENDING for 10 s (the one that left) and 20 s (99 still there): 1,990
+    # job-seconds over one departure; RUNNING never seen, so nothing to add for it.
+    assert export_load.round_cost == 2
+    assert export_load.groups == ((99, 1_990.0), (50, 1_990.0))
+
+
+def test_stale_slack_entries_are_dropped_while_nobody_looks() -> None:
+    schedule = Schedule(POLICY)
+    for n in range(10):
+        schedule.add(JobKind.COPY, f"c{n}", None, 0.0)
+    for step in range(200):  # polls that the interval policy asked for, never the slack
+        for watched in schedule.take(JobKind.COPY, float(step), 10, 100.0):
+            schedule.polled(watched, float(step), changed=False, rand=0.5)
+    assert len(schedule._behind[JobKind.COPY]) <= 2 * 10 + 64
+    assert schedule.take_behind(JobKind.COPY, 1_000.0, 100) == [
+        schedule.get(JobKind.COPY, f"c{n}") for n in range(10)
+    ]

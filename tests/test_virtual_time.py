@@ -36,8 +36,10 @@ async def test_three_platform_hours_of_a_thousand_jobs_in_virtual_time(
     sim = cavatica_sim
     started = sim.clock.now()
     jobs = await start_mixed(sim, cavatica_client)
-    # Intervals for hour-long states: from 10 s up to 10 minutes.
-    policy = PollPolicy(initial=10.0, maximum=600.0)
+    # Intervals for hour-long states: from 10 s up to 10 minutes. Frugal: spending the slack
+    # (tests/test_watcher_slack.py) would poll every job every minute or so for three hours,
+    # which checks nothing more here and takes three times as long.
+    policy = PollPolicy(initial=10.0, maximum=600.0, frugal=True)
     events: list[JobEvent] = []
     async with JobWatcher(cavatica_client, policy=policy) as watcher:
         watcher.add_many(jobs)

@@ -1,0 +1,184 @@
+"""Spending the budget's slack: how often to poll when the share affords more than the policy asks.
+
+The interval policy alone is frugal: a watcher of 10,000 exports spends a third of its share and
+sees changes later than a plain sweep every 10 s that fits the same share. When the jobs being
+watched will end (or the window reset) before the share is spent, what is left of the share is
+lost, so the watcher polls every job at the uniform `cadence` that spends it by then
+(docs/watcher.md#spending-the-slack). Everything here is a pure function of its inputs: the
+watcher gives the time, the budget's outlook and what it has learned about its jobs' lives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import cast
+
+import attrs
+
+from cavatica_async.events import JobKind, State
+from cavatica_async.kinds import KINDS
+
+
+def _later(states: list[State]) -> dict[State | None, tuple[State, ...]]:
+    """For each state (None: before the first), the states not final from it on."""
+    going = [state for state in states if not state.is_terminal]
+    later: dict[State | None, tuple[State, ...]] = {None: tuple(going)}
+    for index, state in enumerate(states):
+        later[state] = tuple(s for s in states[index:] if not s.is_terminal)
+    return later
+
+
+# Each kind's states in the order its jobs go through them (as the models declare them).
+LATER: dict[JobKind, dict[State | None, tuple[State, ...]]] = {
+    kind: _later(cast("list[State]", list(info.states))) for kind, info in KINDS.items()
+}
+
+
+@attrs.frozen
+class Load:
+    """One kind's share of the work: what polling its jobs once costs, and how long they live."""
+
+    round_cost: int  # requests to poll every active job of the kind once
+    # (jobs, their expected remaining life in seconds or None while unknown), a group per state
+    groups: tuple[tuple[int, float | None], ...]
+
+
+def round_cost(jobs: int, per_request: int) -> int:
+    """Requests to poll `jobs` jobs once, `per_request` at a time (100 in a bulk get)."""
+    return math.ceil(jobs / per_request)
+
+
+def mean_life(ended: int, exposure: float) -> float | None:
+    """The mean life of a kind's jobs, from the time they were watched and the ends seen.
+
+    Time watched over ends seen is the estimate for lives that last as long whatever their age
+    (exponential). Early on, most jobs are still running and each adds its age to the time
+    watched, so the estimate starts long and shortens as ends are seen: the watcher waits for
+    evidence before it spends faster, instead of trusting the first, shortest lives. None before
+    the first end.
+    """
+    if ended < 1 or not exposure > 0:
+        return None
+    return exposure / ended
+
+
+def work(loads: Iterable[Load], left: float) -> tuple[float, bool]:
+    """Request-seconds that polling every job once a second costs until it ends or the reset;
+    and whether any of it is known to end (a group with a known life).
+
+    A round of a kind costs the same however its jobs' lives differ, so each kind's rounds last
+    as long as its jobs do on average, every life counted up to the reset. A life not known yet
+    counts to the reset: the cadence leaves room for it.
+    """
+    total, known = 0.0, False
+    for load in loads:
+        jobs = sum(count for count, _ in load.groups)
+        if load.round_cost <= 0 or jobs <= 0:
+            continue
+        lasting = 0.0
+        for count, life in load.groups:
+            lasting += count * (left if life is None else min(left, life))
+            known = known or (life is not None and count > 0)
+        total += load.round_cost * lasting / jobs
+    return total, known
+
+
+def cadence(
+    loads: Iterable[Load], share: float, left: float, *, floor: float, longest: float
+) -> float | None:
+    """The interval at which polling every active job spends `share` by the time the work ends
+    or the window resets (`left` seconds), never below `floor`; None when there is no slack.
+
+    While no life is known, the interval is `longest` (the policy's own longest), provided one
+    round of every job fits in the share now: a job is never left unseen longer than the
+    policy would leave it while the share could pay for it, but nothing is spent for speed
+    without evidence (an idle watcher is never polled more often than by the policy).
+    No slack: no share left, or a share that does not afford one round before the reset (the
+    budget is binding: the interval policy and the even pace decide, as in frugal mode).
+    """
+    loads = list(loads)
+    if not (share >= 1 and left > 0):  # NaN included
+        return None
+    needed, known = work(loads, left)
+    if needed <= 0:
+        return None
+    if not known:
+        rounds = sum(load.round_cost for load in loads)
+        return longest if rounds <= share and longest < left else None
+    period = needed / share
+    if period >= left:
+        return None
+    return max(floor, period)
+
+
+class Lives:
+    """How long jobs stay in each state of each kind: the time they were seen in it and how many
+    were seen leave it; and, from those, how long a job in a state has left to live.
+
+    O(1) per change: the time of jobs still in a state is their count times now, less the sum of
+    the times they entered it.
+    """
+
+    def __init__(self) -> None:
+        self._in: dict[JobKind, dict[State, int]] = {kind: {} for kind in JobKind}
+        self._entered_sum: dict[JobKind, dict[State, float]] = {kind: {} for kind in JobKind}
+        self._closed: dict[JobKind, dict[State, float]] = {kind: {} for kind in JobKind}
+        self._left: dict[JobKind, dict[State, int]] = {kind: {} for kind in JobKind}
+
+    def entered(self, kind: JobKind, state: State, at: float) -> None:
+        """A watched job of `kind` was first seen in `state` at `at`."""
+        counts, sums = self._in[kind], self._entered_sum[kind]
+        counts[state] = counts.get(state, 0) + 1
+        sums[state] = sums.get(state, 0.0) + at
+
+    def exited(
+        self, kind: JobKind, state: State, entered: float, now: float, *, left: bool
+    ) -> None:
+        """A job seen in `state` since `entered` is no more: `left` it for another state, or is
+        no longer watched (removed, unknown), which adds its time but no departure."""
+        counts = self._in[kind]
+        if counts.get(state, 0) <= 0:
+            return
+        counts[state] -= 1
+        self._entered_sum[kind][state] -= entered
+        closed, departures = self._closed[kind], self._left[kind]
+        closed[state] = closed.get(state, 0.0) + max(0.0, now - entered)
+        departures[state] = departures.get(state, 0) + left
+
+    def dwell(self, kind: JobKind, state: State, now: float) -> float | None:
+        """The mean time jobs of `kind` stay in `state` (see `mean_life`), None while unknown."""
+        staying = self._in[kind].get(state, 0) * now - self._entered_sum[kind].get(state, 0.0)
+        exposure = self._closed[kind].get(state, 0.0) + max(0.0, staying)
+        return mean_life(self._left[kind].get(state, 0), exposure)
+
+    def groups(self, kind: JobKind, jobs: int, now: float) -> tuple[tuple[int, float | None], ...]:
+        """`jobs` watched jobs of `kind` by state, with each state's remaining life; the jobs
+        not seen in a state yet (not polled, or in a final state) count from the start."""
+        counted = [
+            (count, self.life(kind, state, now))
+            for state, count in self._in[kind].items()
+            if count > 0
+        ]
+        unseen = jobs - sum(count for count, _ in counted)
+        return (*counted, (unseen, self.life(kind, None, now))) if unseen > 0 else tuple(counted)
+
+    def life(self, kind: JobKind, state: State | None, now: float) -> float | None:
+        """How long a job of `kind` in `state` (None: not seen yet) has left to live: the mean
+        dwell of its state and of every later state its kind goes through (the order of the
+        kind's states, docs/platform.md#job-states). None while one of them has been seen but
+        never seen left, or none is known. A state never seen at all counts nothing: a kind may
+        skip it (docs/platform.md#job-states lists no PENDING for DRS imports)."""
+        later = LATER[kind].get(state)
+        if later is None:
+            return None  # a state the library does not know: no order to go by
+        seen = self._in[kind]
+        total, known = 0.0, False
+        for each in later:
+            if each not in seen:
+                continue
+            dwell = self.dwell(kind, each, now)
+            if dwell is None:
+                return None
+            total, known = total + dwell, True
+        return total if known else None

@@ -1,0 +1,85 @@
+"""Planner: which poll goes next, the slack's or the interval policy's, and how it waits."""
+
+from __future__ import annotations
+
+import pytest
+
+from cavatica_async import ExportState, JobKind, PollPolicy, RateBudget
+from cavatica_async.planner import Next, Planner
+from cavatica_async.schedule import Schedule
+
+POLICY = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, floor=1.0)
+NONE = frozenset[JobKind]()
+
+
+def planner(
+    *, remaining: int = 1000, policy: PollPolicy = POLICY, exports: int = 3
+) -> tuple[Planner, Schedule, RateBudget]:
+    schedule = Schedule(policy)
+    budget = RateBudget(burst=0.0)
+    budget.observe(1000, remaining, 300.0, 0.0, counted=True)
+    for n in range(exports):
+        schedule.add(JobKind.EXPORT, f"e{n}", None, 0.0)
+    return Planner(schedule, budget, policy), schedule, budget
+
+
+def poll_all(schedule: Schedule, at: float) -> None:
+    for watched in schedule.take(JobKind.EXPORT, at, 100, 100.0):
+        schedule.polled(watched, at, changed=False, rand=0.5)
+
+
+@pytest.mark.parametrize(
+    ("remaining", "frugal", "expected"),
+    [
+        # Nothing known of the jobs' lives and a round fits in the share: the policy's longest
+        # interval, jittered up (none here), so jobs never polled are behind at once.
+        (1000, False, Next(JobKind.EXPORT, float("-inf"), True, 10.0)),
+        # No share to spare (a round costs 1 request): the interval policy and the even pace.
+        (0, False, Next(JobKind.EXPORT, 0.0, False, None)),
+        # Frugal: never the slack.
+        (1000, True, Next(JobKind.EXPORT, 0.0, False, None)),
+    ],
+)
+def test_new_jobs_go_first_either_way(remaining: int, frugal: bool, expected: Next) -> None:
+    policy = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, frugal=frugal)
+    plan, _, _ = planner(remaining=remaining, policy=policy)
+    assert plan.next(0.0, NONE, sweeping=False) == expected
+
+
+def test_a_job_behind_the_cadence_goes_before_the_policys_and_waits_only_for_room() -> None:
+    plan, schedule, budget = planner()
+    poll_all(schedule, 0.0)  # next due by the policy at 2 s; behind the cadence at 10 s
+    assert plan.next(1.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 2.0, False, 10.0)
+    poll_all(schedule, 2.0)  # the policy's: now due at 6 s, behind the cadence at 12 s
+    assert plan.next(11.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 6.0, False, 10.0)
+    # Unseen for 10 s or more: the slack's, oldest first, and the budget's room decides.
+    chosen = plan.next(12.5, NONE, sweeping=False)
+    assert chosen == Next(JobKind.EXPORT, 12.0, True, 10.0)
+    assert chosen is not None
+    budget.tokens = -50.0  # the even pace would hold a poll for a long time...
+    assert plan.wait(chosen, 12.5) == 0.0  # ...but the share has room
+    assert plan.wait(Next(JobKind.EXPORT, 6.0, False, 10.0), 12.5) > 1
+    assert [w.job_id for w in plan.batch(chosen, 12.5)] == ["e0", "e1", "e2"]
+
+
+def test_listed_kinds_never_spend_the_slack_and_wait_out_a_sweep() -> None:
+    plan, schedule, _ = planner(exports=0)
+    schedule.add(JobKind.COPY, "c", None, 0.0)
+    listed = frozenset({JobKind.COPY})
+    assert plan.next(0.0, listed, sweeping=False) == Next(JobKind.COPY, 0.0, False, None)
+    assert plan.next(0.0, listed, sweeping=True) is None
+
+
+def test_known_lives_set_the_cadence_from_the_share() -> None:
+    plan, schedule, _ = planner(exports=100)
+    taken = schedule.take(JobKind.EXPORT, 0.0, 100, 0.0)
+    for watched in taken:
+        schedule.observed(watched, ExportState.PENDING, 0.0)
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    done = taken[0]
+    schedule.take(JobKind.EXPORT, 20.0, 1, 0.0)
+    schedule.observed(done, ExportState.COMPLETED, 20.0)
+    schedule.remove(done, 20.0)
+    # 100 jobs x 20 s in PENDING over one departure: 2,000 s each, so to the reset (280 s):
+    # one request a round over an 800 share: every 0.35 s, floored at 1 s.
+    assert plan.cadence(20.0, NONE) == 1.0

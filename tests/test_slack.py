@@ -1,0 +1,137 @@
+"""The slack policy: pure functions of the budget's outlook and the jobs' lives, by tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from cavatica_async import AsyncJobState, DrsImportState, ExportState, JobKind
+from cavatica_async.slack import Lives, Load, cadence, mean_life, round_cost, work
+
+NAN = float("nan")
+
+
+def one(jobs: int, life: float | None, per_request: int = 100) -> Load:
+    """A kind whose `jobs` jobs all have `life` left."""
+    return Load(round_cost(jobs, per_request), ((jobs, life),))
+
+
+@pytest.mark.parametrize(
+    ("jobs", "per_request", "cost"),
+    [(10_000, 100, 100), (101, 100, 2), (1, 100, 1), (0, 100, 0), (1_000, 1, 1_000)],
+)
+def test_a_round_costs_a_request_per_bulk_of_jobs(jobs: int, per_request: int, cost: int) -> None:
+    assert round_cost(jobs, per_request) == cost
+
+
+@pytest.mark.parametrize(
+    ("ended", "exposure", "life"),
+    [
+        (0, 5_000.0, None),  # none seen leave: nothing known
+        (1, 5_000.0, 5_000.0),  # one over 5,000 job-seconds: long, as it should be early
+        (50, 5_000.0, 100.0),
+        (10, 0.0, None),  # no time watched: nothing to go on
+        (10, NAN, None),
+    ],
+)
+def test_the_mean_is_time_watched_over_departures(
+    ended: int, exposure: float, life: float | None
+) -> None:
+    assert mean_life(ended, exposure) == life
+
+
+@pytest.mark.parametrize(
+    ("loads", "left", "expected"),
+    [
+        # 100 requests a round, the jobs live 60 s more: 6,000 request-seconds.
+        ([one(10_000, 60.0)], 300.0, (6_000.0, True)),
+        # A life past the reset counts to the reset only: the next window brings a new share.
+        ([one(10_000, 900.0)], 300.0, (30_000.0, True)),
+        # A life not known counts to the reset, and alone is no evidence.
+        ([one(1_000, None)], 300.0, (3_000.0, False)),
+        ([one(1_000, None), one(10_000, 60.0)], 300.0, (9_000.0, True)),
+        # A round lasts as long as the kind's jobs do on average: half at 60 s, half unknown.
+        ([Load(100, ((5_000, 60.0), (5_000, None)))], 300.0, (18_000.0, True)),
+        ([Load(0, ())], 300.0, (0.0, False)),  # nothing active of that kind
+        ([Load(3, ((0, 60.0),))], 300.0, (0.0, False)),
+        ([], 300.0, (0.0, False)),
+    ],
+)
+def test_the_work_left_in_the_window(
+    loads: list[Load], left: float, expected: tuple[float, bool]
+) -> None:
+    assert work(loads, left) == expected
+
+
+@pytest.mark.parametrize(
+    ("loads", "share", "left", "expected"),
+    [
+        # 10,000 exports living 60 s more, 800 requests of share: a round every 7.5 s, floored.
+        ([one(10_000, 60.0)], 800.0, 300.0, 10.0),
+        # Living 240 s more: every 30 s.
+        ([one(10_000, 240.0)], 800.0, 300.0, 30.0),
+        # Half the share left, a life of 120 s: every 30 s.
+        ([one(10_000, 120.0)], 400.0, 300.0, 30.0),
+        # 1,000 copy jobs living past the reset on a 1,000 share: one round per window, binding.
+        ([one(1_000, 400.0, per_request=1)], 1_000.0, 300.0, None),
+        # 400 of them at the start of the next window, living 300 s more: every 120 s.
+        ([one(400, 300.0, per_request=1)], 1_000.0, 300.0, 120.0),
+        # Nothing known of their lives: the policy's longest interval, if a round fits now...
+        ([one(400, None, per_request=1)], 1_000.0, 300.0, 60.0),
+        ([one(1_000, None)], 800.0, 300.0, 60.0),  # (an idle watcher polls no more than before)
+        # ...and nothing at all when it does not (100,000 jobs on an 800 share) or the window
+        # ends before the longest interval.
+        ([one(100_000, None)], 800.0, 300.0, None),
+        ([one(1_000, None)], 800.0, 50.0, None),
+        # No share, no time, nothing watched or nonsense: no slack.
+        ([one(10_000, 60.0)], 0.5, 300.0, None),
+        ([one(10_000, 60.0)], -10.0, 300.0, None),
+        ([one(10_000, 60.0)], 800.0, 0.0, None),
+        ([one(10_000, 60.0)], NAN, 300.0, None),
+        ([one(10_000, 60.0)], 800.0, NAN, None),
+        ([], 800.0, 300.0, None),
+    ],
+)
+def test_the_cadence_that_spends_the_share(
+    loads: list[Load], share: float, left: float, expected: float | None
+) -> None:
+    assert cadence(loads, share, left, floor=10.0, longest=60.0) == expected
+
+
+def test_lives_count_time_in_each_state_and_departures() -> None:
+    lives = Lives()
+    export = JobKind.EXPORT
+    assert lives.life(export, None, 0.0) is None
+    for _ in range(3):
+        lives.entered(export, ExportState.PENDING, 0.0)
+    assert lives.dwell(export, ExportState.PENDING, 10.0) is None  # 30 job-seconds, none left
+    lives.exited(export, ExportState.PENDING, 0.0, 10.0, left=True)
+    lives.entered(export, ExportState.RUNNING, 10.0)
+    # 10 s of the one that left and 20 s of each still there, over one departure.
+    assert lives.dwell(export, ExportState.PENDING, 20.0) == 50.0
+    # RUNNING was seen but never left: a PENDING job's life is not known yet.
+    assert lives.life(export, ExportState.PENDING, 20.0) is None
+    lives.exited(export, ExportState.RUNNING, 10.0, 30.0, left=True)
+    assert lives.dwell(export, ExportState.RUNNING, 30.0) == 20.0
+    assert lives.life(export, ExportState.PENDING, 30.0) == 70.0 + 20.0  # 70 s over 1, then 20
+    assert lives.life(export, ExportState.RUNNING, 30.0) == 20.0
+    assert lives.life(export, None, 30.0) == 90.0  # not seen yet: its whole life
+    # One no longer watched (removed, unknown) adds its time, not a departure.
+    lives.exited(export, ExportState.PENDING, 0.0, 30.0, left=False)
+    assert lives.dwell(export, ExportState.PENDING, 30.0) == 70.0
+    assert lives.groups(export, 5, 30.0) == ((1, 90.0), (4, 90.0))  # 1 PENDING, 4 not seen
+    assert lives.life(JobKind.COPY, None, 30.0) is None  # kinds apart
+    # An exit the lives never saw enter changes nothing.
+    lives.exited(JobKind.COPY, AsyncJobState.RUNNING, 0.0, 30.0, left=True)
+    assert lives.dwell(JobKind.COPY, AsyncJobState.RUNNING, 30.0) is None
+
+
+def test_a_state_never_seen_counts_nothing_and_an_unknown_one_stops_the_estimate() -> None:
+    lives = Lives()
+    drs = JobKind.DRS_IMPORT
+    # DRS imports go SUBMITTED, RESOLVING, RUNNING; PENDING, first in the model, is never seen.
+    for state, dwell in ((DrsImportState.SUBMITTED, 5.0), (DrsImportState.RUNNING, 7.0)):
+        lives.entered(drs, state, 0.0)
+        lives.exited(drs, state, 0.0, dwell, left=True)
+    assert lives.life(drs, None, 10.0) == 12.0  # RESOLVING and PENDING never seen
+    assert lives.life(drs, DrsImportState.RUNNING, 10.0) == 7.0
+    assert lives.life(drs, DrsImportState("QUEUED"), 10.0) is None  # a state of no known order
