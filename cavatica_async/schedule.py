@@ -1,8 +1,9 @@
-"""Which watched job to poll next: per-kind heaps of due times and last polls; no task per job."""
+"""Which watched job to poll next: per-kind heaps of due times, queues of last polls; no tasks."""
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -38,7 +39,8 @@ class Watched:
     in_flight: bool = False
     listed_at: int | None = None  # where the job list last showed it (JobWatcher(job_list=True))
     in_state_at: float = 0.0  # when `lives` counted it into its state
-    polled_at: float = float("-inf")  # the last poll that saw the job (never: -inf)
+    polled_at: float = float("-inf")  # the last poll that saw it (never: -inf; failed: NaN)
+    queued: int = 0  # its places in the kind's LastPolls
 
 
 class Dwell:
@@ -65,15 +67,15 @@ class Dwell:
 class Schedule:
     """Due times of watched jobs: `next_due` is the most overdue; `take` fills a batch.
 
-    A second heap per kind orders the jobs by their last poll, for polls that spend the budget's
-    slack (`next_behind`, `take_behind`): the job unseen the longest goes first.
+    A queue per kind (`LastPolls`) orders the jobs by their last poll, for polls that spend the
+    budget's slack (`next_behind`, `take_behind`): the job unseen the longest goes first.
     """
 
     def __init__(self, policy: PollPolicy) -> None:
         self.policy = policy
         self._jobs: dict[JobKind, dict[str, Watched]] = {kind: {} for kind in JobKind}
         self._heaps: dict[JobKind, list[tuple[float, int, str]]] = {kind: [] for kind in JobKind}
-        self._behind: dict[JobKind, list[tuple[float, int, str]]] = {kind: [] for kind in JobKind}
+        self._behind = {kind: LastPolls() for kind in JobKind}
         self._seq = 0
         self.dwell = Dwell()
         self.lives = Lives()
@@ -100,7 +102,7 @@ class Schedule:
         watched = Watched(kind, job_id, state, in_state_at=now)
         self._jobs[kind][job_id] = watched
         self._push(watched, now if due is None else due)
-        self._push_behind(watched)
+        self._behind[kind].new(watched)
         if state is not None and not state.is_terminal:
             self.lives.entered(kind, state, now)
         return watched
@@ -147,26 +149,23 @@ class Schedule:
 
     def take_behind(self, kind: JobKind, before: float, limit: int) -> list[Watched]:
         """Up to `limit` jobs of `kind` last polled at `before` or earlier, oldest first."""
-        return self._pop(self._behind, self._oldest, kind, before, limit)
+        order, jobs, batch = self._behind[kind], self._jobs[kind], list[Watched]()
+        while len(batch) < limit:
+            first = order.first(jobs)
+            if first is None or first.polled_at > before:
+                break
+            order.take().in_flight = True
+            batch.append(first)
+        return batch
 
     def take(self, kind: JobKind, now: float, limit: int, horizon: float) -> list[Watched]:
         """Up to `limit` jobs of `kind`: those due, then those due within `horizon` riding along."""
-        return self._pop(self._heaps, self._top, kind, now + horizon, limit)
-
-    def _pop(
-        self,
-        heaps: dict[JobKind, list[tuple[float, int, str]]],
-        top: Callable[[JobKind], float | None],
-        kind: JobKind,
-        until: float,
-        limit: int,
-    ) -> list[Watched]:
-        batch = list[Watched]()
+        heap, batch = self._heaps[kind], list[Watched]()
         while len(batch) < limit:
-            at = top(kind)  # drops stale entries from the top of heaps[kind]
-            if at is None or at > until:
+            top = self._top(kind)
+            if top is None or top > now + horizon:
                 break
-            _, _, job_id = heapq.heappop(heaps[kind])
+            _, _, job_id = heapq.heappop(heap)
             watched = self._jobs[kind][job_id]
             watched.in_flight = True
             batch.append(watched)
@@ -197,11 +196,12 @@ class Schedule:
         watched.interval = interval
         watched.polled_at = now
         self._push(watched, now + self.policy.spread(interval, rand))
-        self._push_behind(watched)
+        self._behind[watched.kind].seen(watched, self._jobs[watched.kind])
 
     def retry(self, watched: Watched, at: float) -> None:
-        """Schedule the next poll after a failed one."""
+        """Schedule the next poll after a failed one (not the slack's: it waits for `at`)."""
         watched.in_flight = False
+        watched.polled_at = math.nan
         watched.failures += 1
         self._push(watched, at)
 
@@ -210,36 +210,81 @@ class Schedule:
         watched.due, watched.seq = due, self._seq
         heapq.heappush(self._heaps[watched.kind], (due, self._seq, watched.job_id))
 
-    def _push_behind(self, watched: Watched) -> None:
-        # After _push, with its seq: a retry or another poll makes this entry stale too (a job
-        # whose poll failed waits for its retry delay, not for the slack).
-        kind = watched.kind
-        heap = self._behind[kind]
-        heapq.heappush(heap, (watched.polled_at, watched.seq, watched.job_id))
-        if len(heap) > 2 * len(self._jobs[kind]) + 64:
-            # Stale entries leave only from the top, and while there is no slack nobody looks:
-            # drop them all at once, so the heap stays within twice the jobs watched.
-            jobs = self._jobs[kind]
-            live = [
-                entry
-                for entry in heap
-                if (w := jobs.get(entry[2])) is not None and w.seq == entry[1] and not w.in_flight
-            ]
-            heapq.heapify(live)
-            self._behind[kind] = live
-
     def _top(self, kind: JobKind) -> float | None:
-        return self._valid_top(self._heaps[kind], kind)
-
-    def _oldest(self, kind: JobKind) -> float | None:
-        return self._valid_top(self._behind[kind], kind)
-
-    def _valid_top(self, heap: list[tuple[float, int, str]], kind: JobKind) -> float | None:
-        jobs = self._jobs[kind]
+        heap, jobs = self._heaps[kind], self._jobs[kind]
         while heap:
-            at, seq, job_id = heap[0]
+            due, seq, job_id = heap[0]
             watched = jobs.get(job_id)
             if watched is not None and watched.seq == seq and not watched.in_flight:
-                return at
+                return due
             heapq.heappop(heap)  # stale: removed, rescheduled or in flight
         return None
+
+    def _oldest(self, kind: JobKind) -> float | None:
+        first = self._behind[kind].first(self._jobs[kind])
+        return None if first is None else first.polled_at
+
+
+class LastPolls:
+    """One kind's watched jobs in the order their last polls saw them, for the slack's polls.
+
+    A deque of references, appended as polls end (in time order), so it holds about one pointer
+    per job rather than a heap entry. A job polled again leaves its older place stale: a place
+    counts only if it is the job's last (`Watched.queued == 1`), the job is still watched, not in
+    flight, and its last poll did not fail. Stale places leave from the front, or all at once
+    when they outnumber the jobs.
+    """
+
+    def __init__(self) -> None:
+        self._new: deque[Watched] = deque()  # never polled, in the order added
+        self._queue: deque[Watched] = deque()  # polled, in the order their polls ended
+
+    def new(self, watched: Watched) -> None:
+        """A job never polled: before every polled one (its `polled_at` is -inf)."""
+        self._new.append(watched)
+        watched.queued += 1
+
+    def seen(self, watched: Watched, jobs: dict[str, Watched]) -> None:
+        """A poll saw `watched` just now."""
+        self._queue.append(watched)
+        watched.queued += 1
+        if len(self._queue) + len(self._new) > 2 * len(jobs) + 64:
+            self._queue = _compact(self._queue, jobs, polled=True)  # first: last places here
+            self._new = _compact(self._new, jobs, polled=False)
+
+    def first(self, jobs: dict[str, Watched]) -> Watched | None:
+        """The job unseen the longest (dropping stale places from the front), or None."""
+        for queue in (self._new, self._queue):
+            while queue:
+                watched = queue[0]
+                if watched.queued == 1 and _current(watched, jobs):
+                    return watched
+                queue.popleft()
+                watched.queued -= 1
+        return None
+
+    def take(self) -> Watched:
+        """Remove the first job (right after `first` found it)."""
+        watched = (self._new or self._queue).popleft()
+        watched.queued -= 1
+        return watched
+
+
+def _compact(queue: deque[Watched], jobs: dict[str, Watched], *, polled: bool) -> deque[Watched]:
+    """`queue` with each job's last place only, if it still counts (in the queue of jobs never
+    polled, only those still never polled)."""
+    kept: list[Watched] = []
+    for watched in reversed(queue):
+        if watched.queued > 0 and (polled or watched.polled_at == -math.inf):
+            watched.queued = 0
+            if _current(watched, jobs):
+                kept.append(watched)
+    for watched in kept:
+        watched.queued = 1
+    return deque(reversed(kept))
+
+
+def _current(watched: Watched, jobs: dict[str, Watched]) -> bool:
+    """Whether a job counts for the slack: still this watch, not in flight, last poll not failed."""
+    at = watched.polled_at
+    return not watched.in_flight and at == at and jobs.get(watched.job_id) is watched

@@ -78,7 +78,7 @@ def test_d_f_and_e_are_judged_against_the_baseline_only_when_there_is_one() -> N
     }
     now: dict[str, Any] = {
         "workloads": {"D": {"runs": {DEFAULT: run(185.0, 900)}}},  # 1.06x: a regression
-        "idle": [{"jobs": 1_000, "cpu_share_of_a_core": 0.012, "rss_growth_bytes": 2_500_000}],
+        "idle": [{"jobs": 1_000, "cpu_share_of_a_core": 0.012, "rss_growth_bytes": 2_900_000}],
     }
     assert rows(now, None) == []
     regression, idle = rows(now, before)
@@ -87,4 +87,6 @@ def test_d_f_and_e_are_judged_against_the_baseline_only_when_there_is_one() -> N
     assert idle.startswith("| E: idle CPU")
     assert idle.endswith("| met |")
     now["idle"][0]["cpu_share_of_a_core"] = 0.03
+    assert rows(now, before)[1].endswith("| NOT met |")
+    now["idle"][0].update(cpu_share_of_a_core=0.006, rss_growth_bytes=3_200_000)  # +1.2 MB
     assert rows(now, before)[1].endswith("| NOT met |")

@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 
 import anyio
+import attrs
 
 from cavatica_async._logging import logger
 from cavatica_async.bulk import check_json
@@ -23,6 +24,7 @@ from cavatica_async.client import CavaticaClient
 from cavatica_async.errors import CavaticaError
 from cavatica_async.events import JobEvent
 from cavatica_async.failures import Scope, Verdict, classify
+from cavatica_async.polling import PollPolicy
 from cavatica_async.transfers.job_ends import item_results
 from cavatica_async.transfers.journal import ItemState, Journal
 from cavatica_async.transfers.pacing import drs_wait
@@ -105,7 +107,10 @@ class Transfer:
             self._began = (self._clock.monotonic(), _ended(await self._journal.counts()))
             async with JobWatcher(
                 self._client,
-                policy=self._options.poll,
+                # Frugal: the start calls share the budget and are what a transfer waits on;
+                # polls at the cadence of the slack would take their room
+                # (docs/watcher.md#spending-the-slack).
+                policy=attrs.evolve(self._options.poll or PollPolicy(), frugal=True),
                 keep_open=True,
                 resume=await watcher_resume(self._journal),
             ) as watcher:
