@@ -27,6 +27,8 @@ RECHECK = 1.0
 RATE_WINDOW = 300.0
 MAX_PAUSE = RATE_WINDOW
 RESET_SKEW = 60.0
+# A token this close to whole counts as whole (rounding in the refill leaves such deficits).
+TOKEN_SLOP = 1e-9
 # The platform's limit is 1000 per window; no believable one is near this, and numbers past it
 # (a header of 400 digits) would not even convert to a float.
 MAX_LIMIT = 10**9
@@ -174,7 +176,10 @@ class RateBudget:
         else:
             self.tokens = min(capacity, self.tokens + (now - self.tokens_at) * share / left)
         self.tokens_at = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) * left / share
+        # A bucket a rounding error short of a token is full. Waiting for the last 1e-16 of one
+        # is a sleep too short to move a clock (now + 4e-16 == now): on a virtual clock, which
+        # moves only when every task sleeps, the watcher would ask and sleep forever.
+        return 0.0 if self.tokens >= 1 - TOKEN_SLOP else (1 - self.tokens) * left / share
 
     def take(self, *, paced: bool = True) -> Spending:
         """Count one request as sent; the ticket returned counts it done, exactly once.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from cavatica_async import RateBudget
 from cavatica_async.budget import MAX_LIMIT, MAX_PAUSE, RATE_WINDOW, RECHECK
@@ -325,3 +327,35 @@ def test_the_outlook_is_the_share_and_the_time_to_the_reset(
         budget.pause(10.0, 0.0)
     now = 301.0 if state == "over" else 0.0
     assert budget.outlook(now) == expected
+
+
+def test_a_token_short_by_a_rounding_error_is_whole() -> None:
+    budget = synced()
+    budget.wait(10.0)
+    budget.tokens = 1 - 4e-16  # what a refill's rounding leaves after a wait of exactly one token
+    assert budget.wait(10.0) == 0.0  # not a wait of 1e-16 s, which no clock can sleep
+    budget.tokens = 1 - 1e-3
+    assert budget.wait(10.0) == pytest.approx(1e-3 * 290 / 800)
+
+
+@given(
+    remaining=st.integers(2, 1000),
+    now=st.floats(0.0, 299.0),
+    # Any bucket, and buckets a few ulps short of a token (what `tokens -= 1` leaves of 1.9...).
+    tokens=st.floats(-5.0, 1.0, exclude_max=True)
+    | st.integers(1, 64).map(lambda k: 1 - k * 2**-53),
+    burst=st.sampled_from([0.0, 0.125]),
+)
+def test_after_waiting_what_the_budget_said_a_request_may_go(
+    remaining: int, now: float, tokens: float, burst: float
+) -> None:
+    """The wait is enough whatever the rounding: one look after it, the request goes. (Before,
+    a bucket a few ulps short asked for waits of 1e-16 s, which left `now + wait == now`: on a
+    virtual clock the watcher asked again at the same time forever.)"""
+    budget = synced(remaining=remaining, burst=burst)
+    if budget.wait(now) > 0:
+        return  # nothing to spare before the reset
+    budget.tokens = tokens
+    waited = budget.wait(now)
+    assume(0 < waited < 300.0 - now)
+    assert budget.wait(now + waited) == 0.0

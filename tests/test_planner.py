@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import ExportState, JobKind, PollPolicy, RateBudget
-from cavatica_async.planner import Next, Planner
+from cavatica_async.planner import MIN_WAIT, Next, Planner
 from cavatica_async.schedule import Schedule
 
 POLICY = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, floor=1.0)
@@ -83,3 +83,18 @@ def test_known_lives_set_the_cadence_from_the_share() -> None:
     # 100 jobs x 20 s in PENDING over one departure: 2,000 s each, so to the reset (280 s):
     # one request a round over an 800 share: every 0.35 s, floored at 1 s.
     assert plan.cadence(20.0, NONE) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        (1.0, 0.0),  # a whole token: now
+        (1 - 1e-6, MIN_WAIT),  # a few nanoseconds of pace: still long enough to move a clock
+        (0.0, 290 / 800),  # a whole token short: the even pace
+    ],
+)
+def test_a_wait_is_none_or_long_enough_to_move_the_clock(tokens: float, expected: float) -> None:
+    plan, _, budget = planner()
+    budget.wait(10.0)
+    budget.tokens = tokens
+    assert plan.wait(Next(JobKind.EXPORT, 6.0, False, None), 10.0) == pytest.approx(expected)
