@@ -7,7 +7,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 DOCS_STAMP := $(VENV)/.installed-docs
 DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: test test-oldest test-newest dist lint typecheck unit soak demo docs bench bench-seeds bench-connections bench-walk bench-transfer clean
+.PHONY: test test-oldest test-newest dist lint typecheck unit soak demo docs bench bench-seeds bench-virtual bench-connections bench-walk bench-transfer clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -94,6 +94,11 @@ bench-seeds: $(STAMP)
 	$(BIN)/python -m benchmarks.run --workloads A,B,C --seeds 1,2,3,4,5 \
 		--only 'every 5.0,every 10.0,every 20.0,f=1.0,B: naive,C: naive,job list' \
 		--out benchmarks/results/seeds.json --markdown benchmarks/SEEDS.md
+
+# Workload A's schedules in virtual time (trio's MockClock): the watcher against fixed sweeps
+# with no CPU in the way (about 1.5 minutes); writes benchmarks/results/virtual.json.
+bench-virtual: $(STAMP)
+	$(BIN)/python -m benchmarks.virtual
 
 # CPU per request and throughput by max_connections, against 50-200 ms answers (about 3 minutes);
 # writes benchmarks/CONNECTIONS.md.
