@@ -332,7 +332,7 @@ def test_the_outlook_is_the_share_and_the_time_to_the_reset(
 def test_a_token_short_by_a_rounding_error_is_whole() -> None:
     budget = synced()
     budget.wait(10.0)
-    budget.tokens = 1 - 4e-16  # what a refill's rounding leaves after a wait of exactly one token
+    budget.tokens = 1 - 4e-16  # what `tokens -= 1` leaves of a bucket of 1.9999999999999996
     assert budget.wait(10.0) == 0.0  # not a wait of 1e-16 s, which no clock can sleep
     budget.tokens = 1 - 1e-3
     assert budget.wait(10.0) == pytest.approx(1e-3 * 290 / 800)

@@ -89,7 +89,7 @@ def test_known_lives_set_the_cadence_from_the_share() -> None:
     ("tokens", "expected"),
     [
         (1.0, 0.0),  # a whole token: now
-        (1 - 1e-6, MIN_WAIT),  # a few nanoseconds of pace: still long enough to move a clock
+        (1 - 1e-6, MIN_WAIT),  # under a microsecond of pace: raised to one that moves a clock
         (0.0, 290 / 800),  # a whole token short: the even pace
     ],
 )
