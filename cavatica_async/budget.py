@@ -29,6 +29,11 @@ MAX_PAUSE = RATE_WINDOW
 RESET_SKEW = 60.0
 # A token this close to whole counts as whole (rounding in the refill leaves such deficits).
 TOKEN_SLOP = 1e-9
+# The shortest wait the budget asks for (seconds), far above any clock's resolution. A shorter
+# one may not move the clock at all (now + 4e-16 == now): on a virtual clock (trio's MockClock,
+# looptime), which moves only when every task sleeps, a caller looping on `wait` would look
+# again at the same time forever.
+MIN_WAIT = 0.001
 # The platform's limit is 1000 per window; no believable one is near this, and numbers past it
 # (a header of 400 digits) would not even convert to a float.
 MAX_LIMIT = 10**9
@@ -116,8 +121,9 @@ class RateBudget:
         return max(0, spent) / elapsed
 
     def wait(self, now: float) -> float:
-        """Seconds until the next request may be sent (0: now), never more than MAX_PAUSE."""
-        return min(self._wait(now), MAX_PAUSE)
+        """Seconds until the next request may be sent (0: now), never more than MAX_PAUSE and
+        never less than MIN_WAIT."""
+        return _at_least_min(min(self._wait(now), MAX_PAUSE))
 
     def room_wait(self, now: float) -> float:
         """Seconds until our share of the window has room for one more request (0: now), not
@@ -125,9 +131,9 @@ class RateBudget:
         allows at once (docs/watcher.md#the-budget). Never more than MAX_PAUSE."""
         early = self._early_wait(now)
         if early is not None:
-            return min(early, MAX_PAUSE)
+            return _at_least_min(min(early, MAX_PAUSE))
         share, left = self._share(now)
-        return 0.0 if share >= 1 else min(left, MAX_PAUSE)
+        return 0.0 if share >= 1 else _at_least_min(min(left, MAX_PAUSE))
 
     def outlook(self, now: float) -> tuple[float, float] | None:
         """(Requests our share has left in this window, seconds to its reset), or None while
@@ -176,9 +182,7 @@ class RateBudget:
         else:
             self.tokens = min(capacity, self.tokens + (now - self.tokens_at) * share / left)
         self.tokens_at = now
-        # A bucket a rounding error short of a token is full. Waiting for the last 1e-16 of one
-        # is a sleep too short to move a clock (now + 4e-16 == now): on a virtual clock, which
-        # moves only when every task sleeps, the watcher would ask and sleep forever.
+        # A bucket a rounding error short of a token is full: no wait at all, not MIN_WAIT.
         return 0.0 if self.tokens >= 1 - TOKEN_SLOP else (1 - self.tokens) * left / share
 
     def take(self, *, paced: bool = True) -> Spending:
@@ -208,6 +212,11 @@ class RateBudget:
         if math.isnan(until):
             until = now + MAX_PAUSE
         self.paused_until = max(self.paused_until, min(until, now + MAX_PAUSE))
+
+
+def _at_least_min(wait: float) -> float:
+    """A wait of none, or one long enough to move any clock (MIN_WAIT)."""
+    return max(wait, MIN_WAIT) if wait > 0 else 0.0
 
 
 class Spending:

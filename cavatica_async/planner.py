@@ -15,9 +15,6 @@ from cavatica_async.polling import PollPolicy
 from cavatica_async.schedule import Schedule, Watched
 from cavatica_async.slack import cadence
 
-# The shortest wait the planner asks for (seconds): far above any clock's resolution.
-MIN_WAIT = 0.001
-
 
 @attrs.frozen
 class Next:
@@ -72,11 +69,7 @@ class Planner:
         """Seconds the budget makes this poll wait: a poll the cadence asks for takes what the
         share has left at once; one only the interval policy asks for keeps to the even pace
         (docs/watcher.md#the-budget)."""
-        wait = self._budget.room_wait(now) if chosen.slack else self._budget.wait(now)
-        # Never a wait too short to move the clock: on a virtual clock (trio's MockClock,
-        # looptime), which moves only when every task sleeps, the watcher would look again at
-        # the same time forever.
-        return max(wait, MIN_WAIT) if wait > 0 else 0.0
+        return self._budget.room_wait(now) if chosen.slack else self._budget.wait(now)
 
     def batch(self, chosen: Next, now: float) -> list[Watched]:
         """The jobs one request of `chosen.kind` reads: for the slack those unseen the longest

@@ -7,7 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cavatica_async import RateBudget
-from cavatica_async.budget import MAX_LIMIT, MAX_PAUSE, RATE_WINDOW, RECHECK
+from cavatica_async.budget import MAX_LIMIT, MAX_PAUSE, MIN_WAIT, RATE_WINDOW, RECHECK
 
 
 def synced(
@@ -334,8 +334,10 @@ def test_a_token_short_by_a_rounding_error_is_whole() -> None:
     budget.wait(10.0)
     budget.tokens = 1 - 4e-16  # what `tokens -= 1` leaves of a bucket of 1.9999999999999996
     assert budget.wait(10.0) == 0.0  # not a wait of 1e-16 s, which no clock can sleep
-    budget.tokens = 1 - 1e-3
-    assert budget.wait(10.0) == pytest.approx(1e-3 * 290 / 800)
+    budget.tokens = 1 - 1e-2  # a real deficit waits for its share of the pace
+    assert budget.wait(10.0) == pytest.approx(1e-2 * 290 / 800)
+    budget.tokens = 1 - 1e-6  # one under a microsecond: raised to a wait that moves a clock
+    assert budget.wait(10.0) == MIN_WAIT
 
 
 @given(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import ExportState, JobKind, PollPolicy, RateBudget
-from cavatica_async.planner import MIN_WAIT, Next, Planner
+from cavatica_async.budget import MIN_WAIT
+from cavatica_async.planner import Next, Planner
 from cavatica_async.schedule import Schedule
 
 POLICY = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, floor=1.0)
