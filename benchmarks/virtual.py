@@ -10,6 +10,7 @@ its schedule alone decides. Deterministic for a seed. The figures are defined as
 
     python -m benchmarks.virtual                      # 10,000 exports, seed 1
     python -m benchmarks.virtual --jobs 2000 --seeds 1,2,3 --markdown /tmp/virtual.md
+    python -m benchmarks.virtual --median 120         # states 4x longer: lives as long as a window
 """
 
 from __future__ import annotations
@@ -95,13 +96,19 @@ def clients(periods: list[float]) -> dict[str, tuple[Client, float]]:
 
 
 async def run_case(
-    name: str, client_of: Client, fraction: float, jobs_count: int, seed: int
+    name: str,
+    client_of: Client,
+    fraction: float,
+    jobs_count: int,
+    seed: int,
+    median: float = TIMING["median"],
 ) -> dict[str, Any]:
-    """One client on a fresh simulator with `jobs_count` exports; its figures."""
+    """One client on a fresh simulator with `jobs_count` exports whose states last a `median`
+    seconds; its figures."""
     sim = Simulator(
         seed=seed,
         files_per_project=int(jobs_count / 0.9) + 10,
-        timing=Timing(**TIMING),
+        timing=Timing(**{**TIMING, "median": median}),
         clock=LoopClock(),
     )
     jobs = [job_id for _, job_id in await create_jobs(sim, {"export": jobs_count})]
@@ -123,15 +130,17 @@ async def run_case(
     }
     t_min = analytic([("export", job_id) for job_id in jobs], fraction)["t_min_s"]
     figures = score(seen, report, speed=1.0, t_min=t_min, cpu_s=0.0, ended=sim.clock.now())
-    return {"client": name, "seed": seed, "jobs": jobs_count, **figures}
+    return {"client": name, "seed": seed, "jobs": jobs_count, "median": median, **figures}
 
 
-def run(jobs_count: int, seeds: list[int], periods: list[float]) -> list[dict[str, Any]]:
+def run(
+    jobs_count: int, seeds: list[int], periods: list[float], median: float = TIMING["median"]
+) -> list[dict[str, Any]]:
     """Every client on every seed, each on trio's MockClock."""
     rows = []
     for seed in seeds:
         for name, (client_of, fraction) in clients(periods).items():
-            case = functools.partial(run_case, name, client_of, fraction, jobs_count, seed)
+            case = functools.partial(run_case, name, client_of, fraction, jobs_count, seed, median)
             rows.append(trio.run(case, clock=trio.testing.MockClock(autojump_threshold=0)))
     return rows
 
@@ -159,12 +168,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=10_000, help="exports (default 10,000: A)")
     parser.add_argument("--seeds", default="1", help="comma-separated seeds")
     parser.add_argument("--periods", default="10,12.5,15,20,37.5", help="sweep periods (s)")
+    parser.add_argument(
+        "--median", type=float, default=TIMING["median"], help="median state dwell (s; A: 30)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results" / "virtual.json")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",")]
     periods = [float(period) for period in args.periods.split(",")]
-    rows = run(args.jobs, seeds, periods)
+    rows = run(args.jobs, seeds, periods, args.median)
     table = markdown(rows)
     print(table, end="")
     args.out.write_text(json.dumps(rows, indent=1) + "\n")

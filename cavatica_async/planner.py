@@ -41,7 +41,7 @@ class Planner:
         if outlook is None:
             return None
         share, left = outlook
-        loads = self._schedule.loads(now, skip)
+        loads = self._schedule.loads(now, left, skip)
         # Before any life is known: not before the policy's own latest poll (its longest
         # interval, jittered up), so an idle watcher sends what it sent before.
         longest = policy.maximum * (1 + policy.jitter)
@@ -55,6 +55,12 @@ class Planner:
         sweep runs (`sweeping`) they are not offered at all.
         """
         every = self.cadence(now, listed)
+        if every is not None and every < self._policy.maximum:
+            # The slack reads every job more often than the policy's longest interval: the
+            # policy's shorter ones (the quick polls after a change) would spend requests on
+            # jobs a round reads anyway, which the cadence can spend on the jobs unseen the
+            # longest (docs/watcher.md#spending-the-slack).
+            self._schedule.defer(now, every, listed)
         oldest = None if every is None else self._schedule.next_behind(listed)
         upcoming = self._schedule.next_due(listed if sweeping else frozenset())
         if oldest is not None and every is not None:

@@ -119,10 +119,14 @@ class Schedule:
             if state is not None and not state.is_terminal:
                 self.lives.exited(watched.kind, state, watched.in_state_at, now, left=False)
 
-    def loads(self, now: float, skip: frozenset[JobKind] = frozenset()) -> list[Load]:
-        """Each kind's round cost and expected remaining life (the slack's inputs), but `skip`."""
+    def loads(self, now: float, left: float, skip: frozenset[JobKind] = frozenset()) -> list[Load]:
+        """Each kind's round cost and expected remaining life (the slack's inputs), but `skip`,
+        `left` seconds before the window resets."""
         return [
-            Load(round_cost(len(jobs), per_request(kind)), self.lives.groups(kind, len(jobs), now))
+            Load(
+                round_cost(len(jobs), per_request(kind)),
+                self.lives.groups(kind, len(jobs), now, left),
+            )
             for kind, jobs in self._jobs.items()
             if kind not in skip and jobs
         ]
@@ -146,6 +150,26 @@ class Schedule:
             if at is not None and (best is None or at < best[0]):
                 best = (at, kind)
         return best
+
+    def defer(self, now: float, cadence: float, skip: frozenset[JobKind] = frozenset()) -> None:
+        """Push the interval policy's polls due by `now` but sooner than the job's last poll
+        plus `cadence` back to then, in every kind but `skip`: while the slack polls every job
+        that often, a poll of its own would read a job a round reads anyway. Jobs never polled,
+        or whose last poll failed, keep their due times (the slack does not take them).
+
+        Only polls due by `now`, as they come due: a cadence that grows a little at every look
+        would otherwise push back every job's poll at every look.
+        """
+        for kind in JobKind:
+            if kind in skip:
+                continue
+            heap, jobs = self._heaps[kind], self._jobs[kind]
+            while (due := self._top(kind)) is not None and due <= now:
+                watched = jobs[heap[0][2]]
+                at = watched.polled_at + cadence
+                if not (math.isfinite(at) and due < at):
+                    break
+                self._push(watched, at)  # its entry at the top goes stale
 
     def take_behind(self, kind: JobKind, before: float, limit: int) -> list[Watched]:
         """Up to `limit` jobs of `kind` last polled at `before` or earlier, oldest first."""

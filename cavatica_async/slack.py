@@ -54,13 +54,27 @@ def mean_life(ended: int, exposure: float) -> float | None:
 
     Time watched over ends seen is the estimate for lives that last as long whatever their age
     (exponential). Early on, most jobs are still running and each adds its age to the time
-    watched, so the estimate starts long and shortens as ends are seen: the watcher waits for
-    evidence before it spends faster, instead of trusting the first, shortest lives. None before
-    the first end.
+    watched, so the estimate starts long and shortens as ends are seen, instead of trusting the
+    first, shortest lives (`Lives.dwell` also weighs the jobs' ages). None before the first end.
     """
     if ended < 1 or not exposure > 0:
         return None
     return exposure / ended
+
+
+def by_age(age: float, left: float) -> float:
+    """How long to plan on a job `age` seconds into its state lasting there, `left` seconds
+    before the window resets: the geometric mean of its age and its age plus `left`.
+
+    The age alone is the optimist's bet: a job seen at a random moment of its stay is as likely
+    past the middle as before it, so half the time what is left is shorter than what has gone.
+    Betting on it with lives as long as the window empties the share early and leaves every job
+    unseen until the reset (10,000 exports of 2-minute states in virtual time: p99 102 s,
+    against 47 s without the bet). Lasting past the reset is the pessimist's, the plan the share
+    affords anyway. The geometric mean stays between them on every scale: with 300 s left, a
+    job 8 s in is planned at 50 s more, one 120 s in at 224 s (docs/watcher.md#spending-the-slack).
+    """
+    return math.sqrt(max(0.0, age) * (max(0.0, age) + max(0.0, left)))
 
 
 def work(loads: Iterable[Load], left: float) -> tuple[float, bool]:
@@ -146,29 +160,47 @@ class Lives:
         closed[state] = closed.get(state, 0.0) + max(0.0, now - entered)
         departures[state] = departures.get(state, 0) + left
 
-    def dwell(self, kind: JobKind, state: State, now: float) -> float | None:
-        """The mean time jobs of `kind` stay in `state` (see `mean_life`), None while unknown."""
-        staying = self._in[kind].get(state, 0) * now - self._entered_sum[kind].get(state, 0.0)
-        exposure = self._closed[kind].get(state, 0.0) + max(0.0, staying)
-        return mean_life(self._left[kind].get(state, 0), exposure)
+    def dwell(self, kind: JobKind, state: State, now: float, left: float) -> float | None:
+        """How long jobs of `kind` stay in `state` (what is left of it, for those in it now),
+        `left` seconds before the window resets: the mean (see `mean_life`), or the hedge on
+        the jobs' age (see `by_age`) if that is shorter; None while unknown.
 
-    def groups(self, kind: JobKind, jobs: int, now: float) -> tuple[tuple[int, float | None], ...]:
+        The mean needs many departures when stays get likelier to end with age (a job 20 s
+        into a 30 s queue): early on it is many times too long, and the cadence stays slow
+        while most of the changes happen. The age needs no departure. It counts only once the
+        kind has shown one: jobs that have never changed (an idle watcher) are no evidence of
+        short lives, and polling them faster would only spend.
+        """
+        count = self._in[kind].get(state, 0)
+        staying = max(0.0, count * now - self._entered_sum[kind].get(state, 0.0))
+        exposure = self._closed[kind].get(state, 0.0) + staying
+        mean = mean_life(self._left[kind].get(state, 0), exposure)
+        if count <= 0 or not any(self._left[kind].values()):
+            return mean
+        hedge = by_age(staying / count, left)
+        return hedge if mean is None else min(mean, hedge)
+
+    def groups(
+        self, kind: JobKind, jobs: int, now: float, left: float
+    ) -> tuple[tuple[int, float | None], ...]:
         """`jobs` watched jobs of `kind` by state, with each state's remaining life; the jobs
         not seen in a state yet (not polled, or in a final state) count from the start."""
         counted = [
-            (count, self.life(kind, state, now))
+            (count, self.life(kind, state, now, left))
             for state, count in self._in[kind].items()
             if count > 0
         ]
         unseen = jobs - sum(count for count, _ in counted)
-        return (*counted, (unseen, self.life(kind, None, now))) if unseen > 0 else tuple(counted)
+        if unseen <= 0:
+            return tuple(counted)
+        return (*counted, (unseen, self.life(kind, None, now, left)))
 
-    def life(self, kind: JobKind, state: State | None, now: float) -> float | None:
-        """How long a job of `kind` in `state` (None: not seen yet) has left to live: the mean
-        dwell of its state and of every later state its kind goes through (the order of the
-        kind's states, docs/platform.md#job-states). None while one of them has been seen but
-        never seen left, or none is known. A state never seen at all counts nothing: a kind may
-        skip it (docs/platform.md#job-states lists no PENDING for DRS imports)."""
+    def life(self, kind: JobKind, state: State | None, now: float, left: float) -> float | None:
+        """How long a job of `kind` in `state` (None: not seen yet) has left to live: the dwell
+        of its state and of every later state its kind goes through (the order of the kind's
+        states, docs/platform.md#job-states). None while one of them has been seen but is not
+        known, or none is known. A state never seen at all counts nothing: a kind may skip it
+        (docs/platform.md#job-states lists no PENDING for DRS imports)."""
         later = LATER[kind].get(state)
         if later is None:
             return None  # a state the library does not know: no order to go by
@@ -177,7 +209,7 @@ class Lives:
         for each in later:
             if each not in seen:
                 continue
-            dwell = self.dwell(kind, each, now)
+            dwell = self.dwell(kind, each, now, left)
             if dwell is None:
                 return None
             total, known = total + dwell, True

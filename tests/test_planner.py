@@ -86,6 +86,28 @@ def test_known_lives_set_the_cadence_from_the_share() -> None:
     assert plan.cadence(20.0, NONE) == 1.0
 
 
+def test_the_policys_quick_polls_wait_for_a_cadence_shorter_than_its_longest() -> None:
+    policy = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, floor=4.0)
+    plan, schedule, _ = planner(exports=100, policy=policy)
+    taken = schedule.take(JobKind.EXPORT, 0.0, 100, 0.0)
+    for watched in taken:
+        schedule.observed(watched, ExportState.PENDING, 0.0)
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    schedule.take(JobKind.EXPORT, 20.0, 1, 0.0)
+    schedule.observed(taken[0], ExportState.COMPLETED, 20.0)
+    schedule.remove(taken[0], 20.0)
+    poll_all(schedule, 20.0)  # the policy would poll again at 22 s, the cadence at 24 s
+    assert plan.cadence(22.0, NONE) == 4.0
+    # The 22 s poll would read jobs the round at 24 s reads anyway: it waits for it.
+    assert plan.next(22.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 24.0, False, 4.0)
+    assert plan.next(24.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 24.0, True, 4.0)
+    # A cadence as long as the policy's longest interval leaves the policy alone.
+    frugal_enough = PollPolicy(initial=2.0, factor=2.0, maximum=4.0, jitter=0.0, floor=4.0)
+    plan, schedule, _ = planner(exports=1, policy=frugal_enough)
+    poll_all(schedule, 0.0)
+    assert plan.next(2.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 2.0, False, 4.0)
+
+
 @pytest.mark.parametrize(
     ("tokens", "expected"),
     [

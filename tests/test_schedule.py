@@ -153,7 +153,7 @@ def test_loads_give_each_kinds_round_cost_and_lives_by_state() -> None:
     schedule = Schedule(POLICY)
     exports = [schedule.add(JobKind.EXPORT, f"e{n}", None, 0.0) for n in range(150)]
     schedule.add(JobKind.COPY, "c", None, 0.0)
-    loads = schedule.loads(10.0)
+    loads = schedule.loads(10.0, 300.0)
     assert [load.round_cost for load in loads] == [2, 1]  # 150 exports in two bulk gets
     assert loads[0].groups == ((150, None),)  # none seen in a state yet
     taken = schedule.take(JobKind.EXPORT, 0.0, 100, 0.0)
@@ -163,11 +163,41 @@ def test_loads_give_each_kinds_round_cost_and_lives_by_state() -> None:
     schedule.take(JobKind.EXPORT, 10.0, 1, 0.0)
     schedule.observed(exports[0], ExportState.COMPLETED, 10.0)  # left PENDING after 10 s
     schedule.remove(exports[0], 10.0)
-    [export_load] = schedule.loads(20.0, skip=frozenset({JobKind.COPY}))
+    [export_load] = schedule.loads(20.0, 300.0, skip=frozenset({JobKind.COPY}))
     # 100 exports in PENDING for 10 s (the one that left) and 20 s (99 still there): 1,990
-    # job-seconds over one departure; RUNNING never seen, so nothing to add for it.
+    # job-seconds over one departure, longer than the hedge on the 99's 20 s of age with 300 s
+    # left (sqrt(20 x 320) = 80 s); RUNNING never seen, so nothing to add for it.
     assert export_load.round_cost == 2
-    assert export_load.groups == ((99, 1_990.0), (50, 1_990.0))
+    assert export_load.groups == ((99, 80.0), (50, 80.0))
+
+
+def test_polls_due_before_the_slacks_round_are_deferred_to_it() -> None:
+    schedule = Schedule(POLICY)
+    polled = [schedule.add(JobKind.EXPORT, f"e{n}", None, 0.0) for n in range(2)]
+    never = schedule.add(JobKind.EXPORT, "never", None, 5.0)
+    failed = schedule.add(JobKind.EXPORT, "failed", None, 0.0)
+    listed = schedule.add(JobKind.COPY, "listed", None, 0.0)
+    schedule.take(JobKind.EXPORT, 0.0, 3, 0.0)
+    schedule.take(JobKind.COPY, 0.0, 1, 0.0)
+    for watched in polled:
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)  # the policy's: due at 2 s
+    schedule.polled(listed, 0.0, changed=True, rand=0.5)
+    schedule.retry(failed, at=3.0)
+    # Not due yet: left alone, so a cadence that grows at every look moves nothing.
+    schedule.defer(1.0, 6.0, frozenset({JobKind.COPY}))
+    assert [w.due for w in polled] == [2.0, 2.0]
+    # Due: pushed back to their last poll plus the cadence, and the next due is the failed
+    # poll's retry, the job never polled, then theirs; the skipped kind keeps its own.
+    schedule.defer(2.0, 6.0, frozenset({JobKind.COPY}))
+    assert [w.due for w in polled] == [6.0, 6.0]
+    assert (failed.due, never.due, listed.due) == (3.0, 5.0, 2.0)
+    assert schedule.next_due(frozenset({JobKind.COPY})) == (3.0, JobKind.EXPORT)
+    assert [w.job_id for w in schedule.take(JobKind.EXPORT, 6.0, 100, 0.0)] == [
+        "failed",
+        "never",
+        "e0",
+        "e1",
+    ]
 
 
 def test_stale_slack_entries_are_dropped_while_nobody_looks() -> None:

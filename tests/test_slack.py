@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import AsyncJobState, DrsImportState, ExportState, JobKind
-from cavatica_async.slack import Lives, Load, cadence, mean_life, round_cost, work
+from cavatica_async.slack import Lives, Load, by_age, cadence, mean_life, round_cost, work
 
 NAN = float("nan")
+LEFT = 300.0  # seconds to the reset, where a test does not care
 
 
 def one(jobs: int, life: float | None, per_request: int = 100) -> Load:
@@ -97,32 +98,72 @@ def test_the_cadence_that_spends_the_share(
     assert cadence(loads, share, left, floor=10.0, longest=60.0) == expected
 
 
+@pytest.mark.parametrize(
+    ("age", "left", "planned"),
+    [
+        (8.0, 300.0, (8.0 * 308.0) ** 0.5),  # ~50 s: between 8 s and past the reset
+        (120.0, 300.0, (120.0 * 420.0) ** 0.5),  # ~224 s: long lives are planned long
+        (30.0, 0.0, 30.0),  # at the reset: the age itself
+        (0.0, 300.0, 0.0),  # just entered
+        (-5.0, 300.0, 0.0),  # a clock that went back: nothing, not a NaN
+    ],
+)
+def test_the_hedge_on_age_is_between_the_age_and_past_the_reset(
+    age: float, left: float, planned: float
+) -> None:
+    assert by_age(age, left) == pytest.approx(planned)
+
+
+def test_the_age_counts_once_the_kind_has_shown_a_departure_and_only_if_shorter() -> None:
+    lives = Lives()
+    export = JobKind.EXPORT
+    for _ in range(100):
+        lives.entered(export, ExportState.PENDING, 0.0)
+    # Nothing has changed: no evidence of short lives, however young the jobs (an idle watch).
+    assert lives.dwell(export, ExportState.PENDING, 10.0, 290.0) is None
+    lives.exited(export, ExportState.PENDING, 0.0, 10.0, left=True)
+    lives.entered(export, ExportState.RUNNING, 10.0)
+    # The mean is 1,000 s (99 x 10 s + 10 s over one departure); the hedge on 10 s of age with
+    # 290 s left is sqrt(10 x 300) = 54.8 s, shorter, so it counts.
+    assert lives.dwell(export, ExportState.PENDING, 10.0, 290.0) == pytest.approx(3_000**0.5)
+    # RUNNING, just entered and never left: the hedge on no age at all.
+    assert lives.dwell(export, ExportState.RUNNING, 10.0, 290.0) == 0.0
+    assert lives.life(export, ExportState.PENDING, 10.0, 290.0) == pytest.approx(3_000**0.5)
+    # Far on, the mean (about 100 s) is the shorter and counts: the age never lengthens it.
+    for _ in range(89):
+        lives.exited(export, ExportState.PENDING, 0.0, 100.0, left=True)
+    mean = (10.0 + 89 * 100.0 + 10 * 100.0) / 90
+    assert lives.dwell(export, ExportState.PENDING, 100.0, 200.0) == pytest.approx(mean)
+
+
 def test_lives_count_time_in_each_state_and_departures() -> None:
     lives = Lives()
     export = JobKind.EXPORT
-    assert lives.life(export, None, 0.0) is None
+    assert lives.life(export, None, 0.0, LEFT) is None
     for _ in range(3):
         lives.entered(export, ExportState.PENDING, 0.0)
-    assert lives.dwell(export, ExportState.PENDING, 10.0) is None  # 30 job-seconds, none left
+    assert lives.dwell(export, ExportState.PENDING, 10.0, LEFT) is None  # 30 job-s, none left
     lives.exited(export, ExportState.PENDING, 0.0, 10.0, left=True)
     lives.entered(export, ExportState.RUNNING, 10.0)
     # 10 s of the one that left and 20 s of each still there, over one departure.
-    assert lives.dwell(export, ExportState.PENDING, 20.0) == 50.0
-    # RUNNING was seen but never left: a PENDING job's life is not known yet.
-    assert lives.life(export, ExportState.PENDING, 20.0) is None
+    assert lives.dwell(export, ExportState.PENDING, 20.0, LEFT) == 50.0
+    # RUNNING was seen but never left: the hedge on its one job's 10 s there, with 300 s left.
+    running = (10.0 * 310.0) ** 0.5
+    assert lives.life(export, ExportState.PENDING, 20.0, LEFT) == pytest.approx(50.0 + running)
     lives.exited(export, ExportState.RUNNING, 10.0, 30.0, left=True)
-    assert lives.dwell(export, ExportState.RUNNING, 30.0) == 20.0
-    assert lives.life(export, ExportState.PENDING, 30.0) == 70.0 + 20.0  # 70 s over 1, then 20
-    assert lives.life(export, ExportState.RUNNING, 30.0) == 20.0
-    assert lives.life(export, None, 30.0) == 90.0  # not seen yet: its whole life
+    assert lives.dwell(export, ExportState.RUNNING, 30.0, LEFT) == 20.0
+    # 70 s over one departure (shorter than the hedge on 30 s of age, 99.5 s), then 20 s.
+    assert lives.life(export, ExportState.PENDING, 30.0, LEFT) == 70.0 + 20.0
+    assert lives.life(export, ExportState.RUNNING, 30.0, LEFT) == 20.0
+    assert lives.life(export, None, 30.0, LEFT) == 90.0  # not seen yet: its whole life
     # One no longer watched (removed, unknown) adds its time, not a departure.
     lives.exited(export, ExportState.PENDING, 0.0, 30.0, left=False)
-    assert lives.dwell(export, ExportState.PENDING, 30.0) == 70.0
-    assert lives.groups(export, 5, 30.0) == ((1, 90.0), (4, 90.0))  # 1 PENDING, 4 not seen
-    assert lives.life(JobKind.COPY, None, 30.0) is None  # kinds apart
+    assert lives.dwell(export, ExportState.PENDING, 30.0, LEFT) == 70.0
+    assert lives.groups(export, 5, 30.0, LEFT) == ((1, 90.0), (4, 90.0))  # 1 PENDING, 4 not seen
+    assert lives.life(JobKind.COPY, None, 30.0, LEFT) is None  # kinds apart
     # An exit the lives never saw enter changes nothing.
     lives.exited(JobKind.COPY, AsyncJobState.RUNNING, 0.0, 30.0, left=True)
-    assert lives.dwell(JobKind.COPY, AsyncJobState.RUNNING, 30.0) is None
+    assert lives.dwell(JobKind.COPY, AsyncJobState.RUNNING, 30.0, LEFT) is None
 
 
 def test_a_state_never_seen_counts_nothing_and_an_unknown_one_stops_the_estimate() -> None:
@@ -132,6 +173,6 @@ def test_a_state_never_seen_counts_nothing_and_an_unknown_one_stops_the_estimate
     for state, dwell in ((DrsImportState.SUBMITTED, 5.0), (DrsImportState.RUNNING, 7.0)):
         lives.entered(drs, state, 0.0)
         lives.exited(drs, state, 0.0, dwell, left=True)
-    assert lives.life(drs, None, 10.0) == 12.0  # RESOLVING and PENDING never seen
-    assert lives.life(drs, DrsImportState.RUNNING, 10.0) == 7.0
-    assert lives.life(drs, DrsImportState("QUEUED"), 10.0) is None  # a state of no known order
+    assert lives.life(drs, None, 10.0, LEFT) == 12.0  # RESOLVING and PENDING never seen
+    assert lives.life(drs, DrsImportState.RUNNING, 10.0, LEFT) == 7.0
+    assert lives.life(drs, DrsImportState("QUEUED"), 10.0, LEFT) is None  # no known order
