@@ -129,7 +129,8 @@ def test_the_age_counts_once_the_kind_has_shown_a_departure_and_only_if_shorter(
     # RUNNING, just entered and never left: the hedge on no age at all.
     assert lives.dwell(export, ExportState.RUNNING, 10.0, 290.0) == 0.0
     assert lives.life(export, ExportState.PENDING, 10.0, 290.0) == pytest.approx(3_000**0.5)
-    # Far on, the mean (about 100 s) is the shorter and counts: the age never lengthens it.
+    # Far on, the mean (110 s) is shorter than the hedge (173 s) and counts: the age never
+    # lengthens a stay.
     for _ in range(89):
         lives.exited(export, ExportState.PENDING, 0.0, 100.0, left=True)
     mean = (10.0 + 89 * 100.0 + 10 * 100.0) / 90
