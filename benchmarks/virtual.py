@@ -101,7 +101,7 @@ async def run_case(
     fraction: float,
     jobs_count: int,
     seed: int,
-    median: float = TIMING["median"],
+    median: float,
 ) -> dict[str, Any]:
     """One client on a fresh simulator with `jobs_count` exports whose states last a `median`
     seconds; its figures."""

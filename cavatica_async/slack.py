@@ -74,7 +74,8 @@ def by_age(age: float, left: float) -> float:
     affords anyway. The geometric mean stays between them on every scale: with 300 s left, a
     job 8 s in is planned at 50 s more, one 120 s in at 224 s (docs/watcher.md#spending-the-slack).
     """
-    return math.sqrt(max(0.0, age) * (max(0.0, age) + max(0.0, left)))
+    age = max(0.0, age)
+    return math.sqrt(age * (age + max(0.0, left)))
 
 
 def work(loads: Iterable[Load], left: float) -> tuple[float, bool]:
