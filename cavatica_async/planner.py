@@ -6,6 +6,8 @@ No I/O and no clock of its own: the watcher gives the time, sleeps and sends
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from cavatica_async.budget import RateBudget
@@ -13,7 +15,7 @@ from cavatica_async.events import JobKind
 from cavatica_async.kinds import per_request
 from cavatica_async.polling import PollPolicy
 from cavatica_async.schedule import Schedule, Watched
-from cavatica_async.slack import cadence
+from cavatica_async.slack import cadence, paced, round_cost
 
 
 @attrs.frozen
@@ -33,6 +35,7 @@ class Planner:
         self._schedule = schedule
         self._budget = budget
         self._policy = policy
+        self._sent: dict[JobKind, float] = {}  # the slack's last request of each kind
 
     def cadence(self, now: float, skip: frozenset[JobKind]) -> float | None:
         """The interval that spends the share's slack on every watched job, or None (no slack)."""
@@ -50,7 +53,7 @@ class Planner:
     def next(self, now: float, listed: frozenset[JobKind], sweeping: bool) -> Next | None:
         """The next poll due (perhaps later than `now`), or None while nothing is watched.
 
-        A job unseen for longer than the cadence goes first; then those the interval policy
+        The slack's poll goes first once due (see `_due`); then those the interval policy
         has due. `listed` kinds are read from the job list, never for the slack; while a list
         sweep runs (`sweeping`) they are not offered at all.
         """
@@ -61,15 +64,25 @@ class Planner:
             # jobs a round reads anyway, which the cadence can spend on the jobs unseen the
             # longest (docs/watcher.md#spending-the-slack).
             self._schedule.defer(now, every, listed)
-        oldest = None if every is None else self._schedule.next_behind(listed)
         upcoming = self._schedule.next_due(listed if sweeping else frozenset())
-        if oldest is not None and every is not None:
-            behind = oldest[0] + every
-            if behind <= now or upcoming is None or behind < upcoming[0]:
-                return Next(oldest[1], behind, True, every)
+        if every is not None:
+            due = self._schedule.next_behind(listed, lambda kind, at: self._due(kind, at, every))
+            if due is not None and (due[0] <= now or upcoming is None or due[0] < upcoming[0]):
+                return Next(due[1], due[0], True, every)
         if upcoming is None:
             return None
         return Next(upcoming[1], upcoming[0], False, every)
+
+    def _due(self, kind: JobKind, oldest: float, every: float) -> float:
+        """When the slack polls `kind` next, its oldest last poll at `oldest`: a bulk kind's
+        round spread over the cadence (see `paced`); one GET per job, when a job is a cadence
+        behind: spread, 1,000 copy or DRS jobs caught up after a reset over a whole cadence
+        instead of at once (docs/watcher.md#spending-the-slack)."""
+        size = per_request(kind)
+        if size <= 1:
+            return oldest + every
+        rounds = round_cost(self._schedule.count(kind), size)
+        return paced(oldest, every, self._sent.get(kind, -math.inf), rounds)
 
     def wait(self, chosen: Next, now: float) -> float:
         """Seconds the budget makes this poll wait: a poll the cadence asks for takes what the
@@ -84,5 +97,7 @@ class Planner:
         schedule, size = self._schedule, per_request(chosen.kind)
         batch = []
         if chosen.slack and chosen.cadence is not None:
-            batch = schedule.take_behind(chosen.kind, now - chosen.cadence, size)
+            self._sent[chosen.kind] = now
+            unseen = chosen.cadence / 2 if size > 1 else chosen.cadence  # as in `_due`
+            batch = schedule.take_behind(chosen.kind, now - unseen, size)
         return batch + schedule.take(chosen.kind, now, size - len(batch), self._policy.maximum)

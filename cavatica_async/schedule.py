@@ -135,9 +135,21 @@ class Schedule:
         """The earliest due time over all kinds but `skip`, and its kind."""
         return self._earliest(self._top, skip)
 
-    def next_behind(self, skip: frozenset[JobKind] = frozenset()) -> tuple[float, JobKind] | None:
-        """The oldest last poll over all kinds but `skip` (-inf: never polled), and its kind."""
-        return self._earliest(self._oldest, skip)
+    def next_behind(
+        self,
+        skip: frozenset[JobKind] = frozenset(),
+        due: Callable[[JobKind, float], float] | None = None,
+    ) -> tuple[float, JobKind] | None:
+        """The oldest last poll over all kinds but `skip` (-inf: never polled), and its kind;
+        or, given `due` (a kind and its oldest last poll: when to poll it), the earliest due."""
+        if due is None:
+            return self._earliest(self._oldest, skip)
+
+        def when(kind: JobKind) -> float | None:
+            oldest = self._oldest(kind)
+            return None if oldest is None else due(kind, oldest)
+
+        return self._earliest(when, skip)
 
     def _earliest(
         self, top: Callable[[JobKind], float | None], skip: frozenset[JobKind]

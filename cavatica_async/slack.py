@@ -78,6 +78,21 @@ def by_age(age: float, left: float) -> float:
     return math.sqrt(age * (age + max(0.0, left)))
 
 
+def paced(oldest: float, cadence: float, sent: float, rounds: int) -> float:
+    """When the slack's next request of a bulk kind is due: its round of `rounds` requests
+    spread evenly over the `cadence` since the last one was `sent`, on jobs unseen (since their
+    `oldest` last poll) for at least half of it.
+
+    Jobs read together come due together, and a round sent all at once when they do is blind
+    until it is over: 10,000 exports read at 0 and 2 s were all due again at 29 s, and nothing
+    in between showed that their states were ending. Spread like a sweep's bulk gets, every
+    request shows a few jobs' changes, so the lives, and the cadence with them, are learned
+    while the round goes (docs/watcher.md#spending-the-slack). Half the cadence keeps a job just
+    read out of the next request.
+    """
+    return max(oldest + cadence / 2, sent + cadence / max(1, rounds))
+
+
 def work(loads: Iterable[Load], left: float) -> tuple[float, bool]:
     """Request-seconds that polling every job once a second costs until it ends or the reset;
     and whether any of it is known to end (a group with a known life).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cavatica_async import ExportState, JobKind, PollPolicy, RateBudget
+from cavatica_async import AsyncJobState, ExportState, JobKind, PollPolicy, RateBudget
 from cavatica_async.budget import MIN_WAIT
 from cavatica_async.planner import Next, Planner
 from cavatica_async.schedule import Schedule
@@ -49,18 +49,56 @@ def test_new_jobs_go_first_either_way(remaining: int, frugal: bool, expected: Ne
 
 def test_a_job_behind_the_cadence_goes_before_the_policys_and_waits_only_for_room() -> None:
     plan, schedule, budget = planner()
-    poll_all(schedule, 0.0)  # next due by the policy at 2 s; behind the cadence at 10 s
+    # Read at 0 s: the policy's next poll at 2 s, the slack's at half the cadence (5 s).
+    poll_all(schedule, 0.0)
     assert plan.next(1.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 2.0, False, 10.0)
-    poll_all(schedule, 2.0)  # the policy's: now due at 6 s, behind the cadence at 12 s
-    assert plan.next(11.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 6.0, False, 10.0)
-    # Unseen for 10 s or more: the slack's, oldest first, and the budget's room decides.
-    chosen = plan.next(12.5, NONE, sweeping=False)
-    assert chosen == Next(JobKind.EXPORT, 12.0, True, 10.0)
+    poll_all(schedule, 2.0)  # the policy's: now due at 6 s, the slack's at 7 s
+    assert plan.next(5.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 6.0, False, 10.0)
+    # Unseen for half the cadence: the slack's, oldest first, and the budget's room decides,
+    # even with the policy's poll due too.
+    chosen = plan.next(7.5, NONE, sweeping=False)
+    assert chosen == Next(JobKind.EXPORT, 7.0, True, 10.0)
     assert chosen is not None
     budget.tokens = -50.0  # the even pace would hold a poll for a long time...
-    assert plan.wait(chosen, 12.5) == 0.0  # ...but the share has room
-    assert plan.wait(Next(JobKind.EXPORT, 6.0, False, 10.0), 12.5) > 1
-    assert [w.job_id for w in plan.batch(chosen, 12.5)] == ["e0", "e1", "e2"]
+    assert plan.wait(chosen, 7.5) == 0.0  # ...but the share has room
+    assert plan.wait(Next(JobKind.EXPORT, 6.0, False, 10.0), 7.5) > 1
+    assert [w.job_id for w in plan.batch(chosen, 7.5)] == ["e0", "e1", "e2"]
+
+
+def test_the_slacks_round_of_a_bulk_kind_goes_a_request_at_a_time() -> None:
+    # Nothing known of the lives: the cadence is the policy's longest, 12 s; a round of 300
+    # exports is 3 requests, so one every 4 s once the jobs are 6 s (half a cadence) unseen.
+    policy = PollPolicy(initial=12.0, factor=2.0, maximum=12.0, jitter=0.0, floor=1.0)
+    plan, schedule, _ = planner(exports=300, policy=policy)
+    for _ in range(3):
+        poll_all(schedule, 0.0)  # the policy's next polls at 12 s
+    chosen = plan.next(0.0, NONE, sweeping=False)
+    assert chosen == Next(JobKind.EXPORT, 6.0, True, 12.0)
+    assert chosen is not None
+    batch = plan.batch(chosen, 6.0)
+    assert [w.job_id for w in batch] == [f"e{n}" for n in range(100)]  # read at 0 s, in order
+    for watched in batch:
+        schedule.polled(watched, 6.0, changed=False, rand=0.5)
+    # Not the other 200 at once: the next request a third of the cadence on.
+    assert plan.next(6.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 10.0, True, 12.0)
+
+
+def test_the_slack_reads_a_kind_of_one_get_per_job_when_a_cadence_behind() -> None:
+    plan, schedule, _ = planner(exports=0)
+    for n in range(3):
+        schedule.add(JobKind.COPY, f"c{n}", None, 0.0)
+    taken = schedule.take(JobKind.COPY, 0.0, 3, 0.0)
+    for watched in taken:
+        schedule.observed(watched, AsyncJobState.RUNNING, 0.0)
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    schedule.take(JobKind.COPY, 20.0, 1, 0.0)
+    schedule.observed(taken[0], AsyncJobState.FINISHED, 20.0)
+    schedule.remove(taken[0], 20.0)
+    for watched in schedule.take(JobKind.COPY, 20.0, 2, 100.0):
+        schedule.polled(watched, 20.0, changed=False, rand=0.5)  # the policy's next at 24 s
+    # Lives known, the cadence is the floor (1 s): a copy is read a whole cadence after its
+    # last read, not half of it as an export would be (its polls are not read together).
+    assert plan.next(20.2, NONE, sweeping=False) == Next(JobKind.COPY, 21.0, True, 1.0)
 
 
 def test_listed_kinds_never_spend_the_slack_and_wait_out_a_sweep() -> None:
@@ -98,14 +136,16 @@ def test_the_policys_quick_polls_wait_for_a_cadence_shorter_than_its_longest() -
     schedule.remove(taken[0], 20.0)
     poll_all(schedule, 20.0)  # the policy would poll again at 22 s, the cadence at 24 s
     assert plan.cadence(22.0, NONE) == 4.0
-    # The 22 s poll would read jobs the round at 24 s reads anyway: it waits for it.
-    assert plan.next(22.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 24.0, False, 4.0)
-    assert plan.next(24.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 24.0, True, 4.0)
+    # The 22 s poll would read jobs the cadence reads anyway: it waits for a whole cadence
+    # after the last read, and the slack's own request (half a cadence on) goes first.
+    assert plan.next(22.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 22.0, True, 4.0)
+    assert schedule.next_due() == (24.0, JobKind.EXPORT)
     # A cadence as long as the policy's longest interval leaves the policy alone.
     frugal_enough = PollPolicy(initial=2.0, factor=2.0, maximum=4.0, jitter=0.0, floor=4.0)
     plan, schedule, _ = planner(exports=1, policy=frugal_enough)
     poll_all(schedule, 0.0)
-    assert plan.next(2.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 2.0, False, 4.0)
+    assert plan.next(2.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 2.0, True, 4.0)
+    assert schedule.next_due() == (2.0, JobKind.EXPORT)  # not pushed back
 
 
 @pytest.mark.parametrize(

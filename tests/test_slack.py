@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import AsyncJobState, DrsImportState, ExportState, JobKind
-from cavatica_async.slack import Lives, Load, by_age, cadence, mean_life, round_cost, work
+from cavatica_async.slack import (
+    Lives,
+    Load,
+    by_age,
+    cadence,
+    mean_life,
+    paced,
+    round_cost,
+    work,
+)
 
 NAN = float("nan")
 LEFT = 300.0  # seconds to the reset, where a test does not care
@@ -112,6 +121,27 @@ def test_the_hedge_on_age_is_between_the_age_and_past_the_reset(
     age: float, left: float, planned: float
 ) -> None:
     assert by_age(age, left) == pytest.approx(planned)
+
+
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    ("oldest", "every", "sent", "rounds", "due"),
+    [
+        (0.0, 10.0, -INF, 5, 5.0),  # nothing sent yet: half the cadence after the oldest poll
+        (0.0, 10.0, 4.0, 5, 6.0),  # a fifth of the cadence after the last of 5 a round
+        (0.0, 10.0, 1.0, 5, 5.0),  # the pace would allow 3 s: jobs read 3 s ago wait to 5 s
+        (0.0, 10.0, 4.0, 1, 14.0),  # one request a round: one a cadence
+        (0.0, 10.0, 4.0, 0, 14.0),  # no round at all counts as one (no division by zero)
+        (-INF, 10.0, -INF, 2, -INF),  # jobs never polled and nothing sent: at once
+        (-INF, 10.0, 3.0, 2, 8.0),  # jobs never polled, a request just sent: the pace
+    ],
+)
+def test_the_slacks_round_of_a_bulk_kind_is_spread_over_the_cadence(
+    oldest: float, every: float, sent: float, rounds: int, due: float
+) -> None:
+    assert paced(oldest, every, sent, rounds) == due
 
 
 def test_the_age_counts_once_the_kind_has_shown_a_departure_and_only_if_shorter() -> None:
