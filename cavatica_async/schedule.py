@@ -210,7 +210,8 @@ class Schedule:
     def observed(self, watched: Watched, state: State, now: float) -> bool:
         """Take in the state a poll saw; True if it changed (the old state's dwell is kept)."""
         if watched.state == state:
-            return False
+            return False  # counted as time in the state by `polled`
+        self._seen(watched, now, left=True)
         if watched.state is not None and watched.since is not None:
             self.dwell.record(watched.kind, watched.state, now - watched.since)
         if watched.state is not None and not watched.state.is_terminal:
@@ -224,6 +225,8 @@ class Schedule:
     def polled(self, watched: Watched, now: float, changed: bool, rand: float) -> None:
         """Schedule the next poll after a successful one: reset on change, else grow."""
         watched.in_flight, watched.failures, watched.bad_answers = False, 0, 0
+        if not changed:
+            self._seen(watched, now, left=False)
         interval = self.policy.grow(watched.interval, changed)
         state = watched.state
         short = self.dwell.short(watched.kind, state) if changed and state is not None else None
@@ -233,6 +236,13 @@ class Schedule:
         watched.polled_at = now
         self._push(watched, now + self.policy.spread(interval, rand))
         self._behind[watched.kind].seen(watched, self._jobs[watched.kind])
+
+    def _seen(self, watched: Watched, now: float, *, left: bool) -> None:
+        """What this poll shows of the stay the last one saw (none after a failed poll, whose
+        time is not known to have been spent in the state)."""
+        state, previous = watched.state, watched.polled_at
+        if state is not None and not state.is_terminal and math.isfinite(previous):
+            self.lives.seen(watched.kind, state, watched.in_state_at, previous, now, left=left)
 
     def retry(self, watched: Watched, at: float) -> None:
         """Schedule the next poll after a failed one (not the slack's: it waits for `at`)."""

@@ -16,6 +16,7 @@ from typing import cast
 
 import attrs
 
+from cavatica_async.departures import AgeRates
 from cavatica_async.events import JobKind, State
 from cavatica_async.kinds import KINDS
 
@@ -155,6 +156,7 @@ class Lives:
         self._entered_sum: dict[JobKind, dict[State, float]] = {kind: {} for kind in JobKind}
         self._closed: dict[JobKind, dict[State, float]] = {kind: {} for kind in JobKind}
         self._left: dict[JobKind, dict[State, int]] = {kind: {} for kind in JobKind}
+        self._rates: dict[tuple[JobKind, State], AgeRates] = {}
 
     def entered(self, kind: JobKind, state: State, at: float) -> None:
         """A watched job of `kind` was first seen in `state` at `at`."""
@@ -176,10 +178,28 @@ class Lives:
         closed[state] = closed.get(state, 0.0) + max(0.0, now - entered)
         departures[state] = departures.get(state, 0) + left
 
+    def seen(
+        self,
+        kind: JobKind,
+        state: State,
+        entered: float,
+        previous: float,
+        now: float,
+        *,
+        left: bool,
+    ) -> None:
+        """A poll at `now` saw a job of `kind` that the poll at `previous` saw in `state`
+        (where it was first seen at `entered`) still there, or saw it had `left` it."""
+        rates = self._rates.get((kind, state))
+        if rates is None:
+            rates = self._rates[kind, state] = AgeRates()
+        rates.seen(previous - entered, now - entered, left=left)
+
     def dwell(self, kind: JobKind, state: State, now: float, left: float) -> float | None:
         """How long jobs of `kind` stay in `state` (what is left of it, for those in it now),
         `left` seconds before the window resets: the mean (see `mean_life`), or the hedge on
-        the jobs' age (see `by_age`) if that is shorter; None while unknown.
+        the jobs' age (see `by_age`) or the rate of departure seen at their age (see
+        `departures.rate_life`) if shorter; None while unknown.
 
         The mean needs many departures when stays get likelier to end with age (a job 20 s
         into a 30 s queue): early on it is many times too long, and the cadence stays slow
@@ -193,7 +213,12 @@ class Lives:
         mean = mean_life(self._left[kind].get(state, 0), exposure)
         if count <= 0 or not any(self._left[kind].values()):
             return mean
-        hedge = by_age(staying / count, left)
+        age = staying / count
+        hedge = by_age(age, left)
+        rates = self._rates.get((kind, state))
+        known = None if rates is None else rates.life(age)
+        if known is not None:
+            hedge = min(hedge, known)
         return hedge if mean is None else min(mean, hedge)
 
     def groups(

@@ -211,3 +211,28 @@ def test_stale_slack_entries_are_dropped_while_nobody_looks() -> None:
     assert schedule.take_behind(JobKind.COPY, 1_000.0, 100) == [
         schedule.get(JobKind.COPY, f"c{n}") for n in range(10)
     ]
+
+
+def test_polls_tell_the_lives_how_long_jobs_stayed_at_each_age() -> None:
+    schedule = Schedule(POLICY)
+    copy, submitted = JobKind.COPY, AsyncJobState.SUBMITTED
+    jobs = [schedule.add(copy, f"c{n}", None, 0.0) for n in range(20)]
+
+    def poll(at: float, moved: frozenset[str] = frozenset()) -> None:
+        """Every job not in flight read at `at`, those `moved` seen RUNNING."""
+        for watched in schedule.take(copy, at, 20, 100.0):
+            state = AsyncJobState.RUNNING if watched.job_id in moved else submitted
+            changed = schedule.observed(watched, state, at)
+            schedule.polled(watched, at, changed, rand=0.5)
+
+    poll(0.0)  # first seen: no stay behind them yet
+    poll(12.0)  # 20 x 12 s at 6 s of age, nobody left
+    # One poll fails: the time since its last poll is not known to have been spent in SUBMITTED.
+    [failed] = schedule.take(copy, 100.0, 1, 0.0)
+    schedule.retry(failed, at=15.0)
+    moved = frozenset(w.job_id for w in jobs if w is not failed)
+    poll(20.0, frozenset(sorted(moved)[:10]))  # 19 x 8 s at 16 s of age, 10 left
+    assert [watched.state for watched in jobs].count(submitted) == 10
+    # For the 10 still there (20 s in): the mean is 40 s (400 job-s over 10 departures), the
+    # hedge on their age 80 s, but jobs of their age left at one every 15.2 s of watching.
+    assert schedule.lives.dwell(copy, submitted, 20.0, 300.0) == 19 * 8.0 / 10
