@@ -175,15 +175,32 @@ class RateBudget:
         share, left = self._share(now)
         if share < 1:
             return left  # nothing to spare before the reset
-        # The bucket fills at the even pace, `share` requests over what is left of the window.
+        tokens = self._refill(now, share, left)
+        # A bucket a rounding error short of a token is full: no wait at all, not MIN_WAIT.
+        return 0.0 if tokens >= 1 - TOKEN_SLOP else (1 - tokens) * left / share
+
+    def _refill(self, now: float, share: float, left: float) -> float:
+        """Fill the bucket at the even pace, `share` requests over the `left` seconds of the
+        window, up to `burst` of the share; the tokens it then holds."""
         capacity = max(1.0, self.burst * share)
         if self.tokens is None:
             self.tokens = capacity
         else:
             self.tokens = min(capacity, self.tokens + (now - self.tokens_at) * share / left)
         self.tokens_at = now
-        # A bucket a rounding error short of a token is full: no wait at all, not MIN_WAIT.
-        return 0.0 if self.tokens >= 1 - TOKEN_SLOP else (1 - self.tokens) * left / share
+        return self.tokens
+
+    def drain(self, now: float) -> None:
+        """Take one token of the bucket, never below empty, for a request that went without
+        waiting for the even pace (the slack's first read of jobs never polled): the interval
+        policy's first polls of the same jobs then keep to the pace rather than follow at once
+        with the burst (docs/watcher.md#spending-the-slack)."""
+        if self._early_wait(now) is not None:
+            return
+        share, left = self._share(now)
+        if share >= 1:
+            tokens = self._refill(now, share, left)
+            self.tokens = tokens if tokens <= 0 else max(0.0, tokens - 1)
 
     def take(self, *, paced: bool = True) -> Spending:
         """Count one request as sent; the ticket returned counts it done, exactly once.

@@ -67,7 +67,11 @@ class Planner:
         upcoming = self._schedule.next_due(listed if sweeping else frozenset())
         if every is not None:
             due = self._schedule.next_behind(listed, lambda kind, at: self._due(kind, at, every))
-            if due is not None and (due[0] <= now or upcoming is None or due[0] < upcoming[0]):
+            # The policy's poll goes when the even pace lets it, not when it is due: a slack
+            # poll that can go sooner goes first, or the watcher would sleep out the pace with
+            # the slack's polls held behind it (docs/watcher.md#spending-the-slack).
+            ready = None if upcoming is None else max(upcoming[0], now + self._budget.wait(now))
+            if due is not None and (due[0] <= now or ready is None or due[0] < ready):
                 return Next(due[1], due[0], True, every)
         if upcoming is None:
             return None
@@ -100,4 +104,9 @@ class Planner:
             self._sent[chosen.kind] = now
             unseen = chosen.cadence / 2 if size > 1 else chosen.cadence  # as in `_due`
             batch = schedule.take_behind(chosen.kind, now - unseen, size)
+            if batch and batch[0].polled_at == -math.inf:  # oldest first: never polled
+                # The first sight of new jobs spends the burst their first quick polls would
+                # otherwise spend on a second round 2 s later, one that shows almost nothing
+                # (docs/watcher.md#spending-the-slack).
+                self._budget.drain(now)
         return batch + schedule.take(chosen.kind, now, size - len(batch), self._policy.maximum)

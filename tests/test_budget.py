@@ -311,6 +311,37 @@ def test_a_request_off_the_pace_counts_against_the_share_not_the_bucket() -> Non
 
 
 @pytest.mark.parametrize(
+    ("tokens", "left"),
+    [
+        (None, 99.0),  # never looked at: the bucket starts full (an eighth of 800), less one
+        (5.0, 4.0),
+        (0.5, 0.0),  # never below empty
+        (0.0, 0.0),
+        (-3.0, -3.0),  # already owed: left as it is, not forgiven
+    ],
+)
+def test_draining_takes_a_token_but_never_below_empty(tokens: float | None, left: float) -> None:
+    budget = synced(burst=0.125)
+    if tokens is not None:
+        budget.wait(0.0)
+        budget.tokens = tokens
+    budget.drain(0.0)
+    assert budget.tokens == pytest.approx(left)
+    assert budget.inflight == 0  # nothing sent: it only spends the burst
+
+
+@pytest.mark.parametrize("state", ["unknown", "paused", "nothing to spare"])
+def test_draining_does_nothing_while_nothing_can_be_planned(state: str) -> None:
+    budget = RateBudget()
+    if state != "unknown":
+        budget.observe(1000, 0 if state == "nothing to spare" else 1000, 300.0, 0.0, counted=True)
+    if state == "paused":
+        budget.pause(100.0, 0.0)
+    budget.drain(0.0)
+    assert budget.tokens is None
+
+
+@pytest.mark.parametrize(
     ("state", "expected"),
     [
         ("unknown", None),  # no answer yet: nothing to plan with

@@ -83,6 +83,43 @@ def test_the_slacks_round_of_a_bulk_kind_goes_a_request_at_a_time() -> None:
     assert plan.next(6.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 10.0, True, 12.0)
 
 
+def test_a_policy_poll_the_even_pace_holds_lets_a_slack_poll_due_sooner_go_first() -> None:
+    plan, schedule, budget = planner()
+    poll_all(schedule, 0.0)  # the policy's next poll at 2 s, the slack's at 5 s
+    assert plan.next(2.5, NONE, sweeping=False) == Next(JobKind.EXPORT, 2.0, False, 10.0)
+    budget.tokens = -50.0  # the even pace now holds the policy's poll for some 20 s
+    assert plan.next(2.5, NONE, sweeping=False) == Next(JobKind.EXPORT, 5.0, True, 10.0)
+
+
+def test_the_slacks_first_read_of_new_jobs_spends_the_burst_and_later_ones_do_not() -> None:
+    schedule = Schedule(POLICY)
+    budget = RateBudget()  # a burst of an eighth of the 800 share: 100 requests
+    budget.observe(1000, 1000, 300.0, 0.0, counted=True)
+    plan = Planner(schedule, budget, POLICY)
+    for n in range(150):
+        schedule.add(JobKind.EXPORT, f"e{n}", None, 0.0)
+    chosen = plan.next(0.0, NONE, sweeping=False)
+    assert chosen == Next(JobKind.EXPORT, float("-inf"), True, 10.0)
+    assert chosen is not None
+    first = plan.batch(chosen, 0.0)
+    assert len(first) == 100
+    # Else the policy's first polls of these jobs, 2 s on, would go at once on the burst.
+    assert budget.tokens == 99.0
+    for watched in first:
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    rest = plan.batch(chosen, 0.0)  # the other 50, and 50 of the first riding along
+    assert [w.job_id for w in rest[:50]] == [f"e{n}" for n in range(100, 150)]
+    assert budget.tokens == 98.0
+    for watched in rest:
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    again = plan.next(6.0, NONE, sweeping=False)  # half a cadence on: the slack's again
+    assert again == Next(JobKind.EXPORT, 5.0, True, 10.0)
+    assert again is not None
+    before = budget.tokens
+    assert len(plan.batch(again, 6.0)) == 100
+    assert budget.tokens == before  # jobs seen before: the burst is left alone
+
+
 def test_the_slack_reads_a_kind_of_one_get_per_job_when_a_cadence_behind() -> None:
     plan, schedule, _ = planner(exports=0)
     for n in range(3):

@@ -135,7 +135,7 @@ INF = float("inf")
         (0.0, 10.0, 4.0, 1, 14.0),  # one request a round: one a cadence
         (0.0, 10.0, 4.0, 0, 14.0),  # no round at all counts as one (no division by zero)
         (-INF, 10.0, -INF, 2, -INF),  # jobs never polled and nothing sent: at once
-        (-INF, 10.0, 3.0, 2, 8.0),  # jobs never polled, a request just sent: the pace
+        (-INF, 10.0, 3.0, 2, -INF),  # jobs never polled, a request just sent: still at once
     ],
 )
 def test_the_slacks_round_of_a_bulk_kind_is_spread_over_the_cadence(
