@@ -15,7 +15,7 @@ from cavatica_async.events import JobKind
 from cavatica_async.kinds import per_request
 from cavatica_async.polling import PollPolicy
 from cavatica_async.schedule import Schedule, Watched
-from cavatica_async.slack import cadence, paced, round_cost
+from cavatica_async.slack import cadence, paced, round_cost, unseen_for
 
 
 @attrs.frozen
@@ -84,7 +84,7 @@ class Planner:
         instead of at once (docs/watcher.md#spending-the-slack)."""
         size = per_request(kind)
         if size <= 1:
-            return oldest + every
+            return oldest + unseen_for(every, bulk=False)
         rounds = round_cost(self._schedule.count(kind), size)
         return paced(oldest, every, self._sent.get(kind, -math.inf), rounds)
 
@@ -102,7 +102,7 @@ class Planner:
         batch = []
         if chosen.slack and chosen.cadence is not None:
             self._sent[chosen.kind] = now
-            unseen = chosen.cadence / 2 if size > 1 else chosen.cadence  # as in `_due`
+            unseen = unseen_for(chosen.cadence, bulk=size > 1)
             batch = schedule.take_behind(chosen.kind, now - unseen, size)
             if batch and batch[0].polled_at == -math.inf:  # oldest first: never polled
                 # The first sight of new jobs spends the burst their first quick polls would

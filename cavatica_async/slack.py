@@ -79,6 +79,13 @@ def by_age(age: float, left: float) -> float:
     return math.sqrt(age * (age + max(0.0, left)))
 
 
+def unseen_for(cadence: float, *, bulk: bool) -> float:
+    """How long a job goes unseen before the slack reads it: half the `cadence` for a kind read
+    in bulk gets (its round is spread over the cadence, see `paced`), the whole of it for one
+    GET per job."""
+    return cadence / 2 if bulk else cadence
+
+
 def paced(oldest: float, cadence: float, sent: float, rounds: int) -> float:
     """When the slack's next request of a bulk kind is due: its round of `rounds` requests
     spread evenly over the `cadence` since the last one was `sent`, on jobs unseen (since their
@@ -96,7 +103,7 @@ def paced(oldest: float, cadence: float, sent: float, rounds: int) -> float:
     """
     if oldest == -math.inf:
         return oldest
-    return max(oldest + cadence / 2, sent + cadence / max(1, rounds))
+    return max(oldest + unseen_for(cadence, bulk=True), sent + cadence / max(1, rounds))
 
 
 def work(loads: Iterable[Load], left: float) -> tuple[float, bool]:

@@ -6,6 +6,7 @@ import pytest
 
 from cavatica_async import AsyncJobState, ExportState, JobKind, PollPolicy, RateBudget
 from cavatica_async.budget import MIN_WAIT
+from cavatica_async.events import State
 from cavatica_async.planner import Next, Planner
 from cavatica_async.schedule import Schedule
 
@@ -27,6 +28,18 @@ def planner(
 def poll_all(schedule: Schedule, at: float) -> None:
     for watched in schedule.take(JobKind.EXPORT, at, 100, 100.0):
         schedule.polled(watched, at, changed=False, rand=0.5)
+
+
+def one_left_at_20(schedule: Schedule, kind: JobKind, state: State, final: State) -> None:
+    """Up to 100 jobs of `kind` first seen in `state` at 0 s; at 20 s the first of them seen
+    `final` and no longer watched: one departure, so the lives are known."""
+    taken = schedule.take(kind, 0.0, 100, 0.0)
+    for watched in taken:
+        schedule.observed(watched, state, 0.0)
+        schedule.polled(watched, 0.0, changed=True, rand=0.5)
+    schedule.take(kind, 20.0, 1, 0.0)
+    schedule.observed(taken[0], final, 20.0)
+    schedule.remove(taken[0], 20.0)
 
 
 @pytest.mark.parametrize(
@@ -124,13 +137,7 @@ def test_the_slack_reads_a_kind_of_one_get_per_job_when_a_cadence_behind() -> No
     plan, schedule, _ = planner(exports=0)
     for n in range(3):
         schedule.add(JobKind.COPY, f"c{n}", None, 0.0)
-    taken = schedule.take(JobKind.COPY, 0.0, 3, 0.0)
-    for watched in taken:
-        schedule.observed(watched, AsyncJobState.RUNNING, 0.0)
-        schedule.polled(watched, 0.0, changed=True, rand=0.5)
-    schedule.take(JobKind.COPY, 20.0, 1, 0.0)
-    schedule.observed(taken[0], AsyncJobState.FINISHED, 20.0)
-    schedule.remove(taken[0], 20.0)
+    one_left_at_20(schedule, JobKind.COPY, AsyncJobState.RUNNING, AsyncJobState.FINISHED)
     for watched in schedule.take(JobKind.COPY, 20.0, 2, 100.0):
         schedule.polled(watched, 20.0, changed=False, rand=0.5)  # the policy's next at 24 s
     # Lives known, the cadence is the floor (1 s): a copy is read a whole cadence after its
@@ -148,14 +155,7 @@ def test_listed_kinds_never_spend_the_slack_and_wait_out_a_sweep() -> None:
 
 def test_known_lives_set_the_cadence_from_the_share() -> None:
     plan, schedule, _ = planner(exports=100)
-    taken = schedule.take(JobKind.EXPORT, 0.0, 100, 0.0)
-    for watched in taken:
-        schedule.observed(watched, ExportState.PENDING, 0.0)
-        schedule.polled(watched, 0.0, changed=True, rand=0.5)
-    done = taken[0]
-    schedule.take(JobKind.EXPORT, 20.0, 1, 0.0)
-    schedule.observed(done, ExportState.COMPLETED, 20.0)
-    schedule.remove(done, 20.0)
+    one_left_at_20(schedule, JobKind.EXPORT, ExportState.PENDING, ExportState.COMPLETED)
     # 100 jobs x 20 s in PENDING over one departure: 2,000 s each, so to the reset (280 s):
     # one request a round over an 800 share: every 0.35 s, floored at 1 s.
     assert plan.cadence(20.0, NONE) == 1.0
@@ -164,13 +164,7 @@ def test_known_lives_set_the_cadence_from_the_share() -> None:
 def test_the_policys_quick_polls_wait_for_a_cadence_shorter_than_its_longest() -> None:
     policy = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, floor=4.0)
     plan, schedule, _ = planner(exports=100, policy=policy)
-    taken = schedule.take(JobKind.EXPORT, 0.0, 100, 0.0)
-    for watched in taken:
-        schedule.observed(watched, ExportState.PENDING, 0.0)
-        schedule.polled(watched, 0.0, changed=True, rand=0.5)
-    schedule.take(JobKind.EXPORT, 20.0, 1, 0.0)
-    schedule.observed(taken[0], ExportState.COMPLETED, 20.0)
-    schedule.remove(taken[0], 20.0)
+    one_left_at_20(schedule, JobKind.EXPORT, ExportState.PENDING, ExportState.COMPLETED)
     poll_all(schedule, 20.0)  # the policy would poll again at 22 s, the cadence at 24 s
     assert plan.cadence(22.0, NONE) == 4.0
     # The 22 s poll would read jobs the cadence reads anyway: it waits for a whole cadence

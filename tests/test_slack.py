@@ -13,6 +13,7 @@ from cavatica_async.slack import (
     mean_life,
     paced,
     round_cost,
+    unseen_for,
     work,
 )
 
@@ -142,6 +143,13 @@ def test_the_slacks_round_of_a_bulk_kind_is_spread_over_the_cadence(
     oldest: float, every: float, sent: float, rounds: int, due: float
 ) -> None:
     assert paced(oldest, every, sent, rounds) == due
+
+
+@pytest.mark.parametrize(("bulk", "unseen"), [(True, 5.0), (False, 10.0)])
+def test_a_bulk_kinds_jobs_are_read_after_half_the_cadence_others_after_all(
+    bulk: bool, unseen: float
+) -> None:
+    assert unseen_for(10.0, bulk=bulk) == unseen
 
 
 def test_the_age_counts_once_the_kind_has_shown_a_departure_and_only_if_shorter() -> None:
