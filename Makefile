@@ -98,7 +98,7 @@ bench-seeds: $(STAMP)
 # Workload A's schedules in virtual time (trio's MockClock): the watcher against fixed sweeps
 # with no CPU in the way (about 1.5 minutes); writes benchmarks/results/virtual.json.
 bench-virtual: $(STAMP)
-	PYTHONHASHSEED=0 $(BIN)/python -m benchmarks.virtual
+	$(BIN)/python -m benchmarks.virtual
 
 # CPU per request and throughput by max_connections, against 50-200 ms answers (about 3 minutes);
 # writes benchmarks/CONNECTIONS.md.

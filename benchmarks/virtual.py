@@ -5,9 +5,10 @@ a client reading 10,000 statuses spends about 1.3 s of CPU, 26 platform seconds,
 latencies there are the machine's as much as the schedule's, and two runs of the same code
 differ by a third. Here the simulator runs in-process on trio's `MockClock`, whose time jumps
 whenever every task waits: a request takes no platform time, and each client's latency is what
-its schedule alone decides. Deterministic for a seed and a fixed PYTHONHASHSEED (`make
-bench-virtual` sets 0). The figures are defined as in `benchmarks/metrics.py`
-(docs/watcher.md#spending-the-slack says what they show).
+its schedule alone decides. Nearly the same for a seed: the watcher's figures move by a
+request or two and up to half a second of p99 between runs (benchmarks/README.md). The figures
+are defined as in `benchmarks/metrics.py` (docs/watcher.md#spending-the-slack says what they
+show).
 
     python -m benchmarks.virtual                      # 10,000 exports, seed 1
     python -m benchmarks.virtual --jobs 2000 --seeds 1,2,3 --markdown /tmp/virtual.md
