@@ -163,20 +163,20 @@ class Schedule:
                 best = (at, kind)
         return best
 
-    def defer(self, now: float, cadence: float, skip: frozenset[JobKind] = frozenset()) -> None:
-        """Push the interval policy's polls due by `now` but sooner than the job's last poll
+    def defer(self, until: float, cadence: float, skip: frozenset[JobKind] = frozenset()) -> None:
+        """Push the interval policy's polls due by `until` but sooner than the job's last poll
         plus `cadence` back to then, in every kind but `skip`: while the slack polls every job
         that often, a poll of its own would read a job a round reads anyway. Jobs never polled,
         or whose last poll failed, keep their due times (the slack does not take them).
 
-        Only polls due by `now`, as they come due: a cadence that grows a little at every look
-        would otherwise push back every job's poll at every look.
+        Only polls due by `until` (the planner's next poll), as they come due: a cadence that
+        grows a little at every look would otherwise push back every job's poll at every look.
         """
         for kind in JobKind:
             if kind in skip:
                 continue
             heap, jobs = self._heaps[kind], self._jobs[kind]
-            while (due := self._top(kind)) is not None and due <= now:
+            while (due := self._top(kind)) is not None and due <= until:
                 watched = jobs[heap[0][2]]
                 at = watched.polled_at + cadence
                 if not (math.isfinite(at) and due < at):

@@ -179,6 +179,20 @@ def test_the_policys_quick_polls_wait_for_a_cadence_shorter_than_its_longest() -
     assert schedule.next_due() == (2.0, JobKind.EXPORT)  # not pushed back
 
 
+def test_the_policys_polls_due_before_the_slacks_next_are_pushed_back_at_once() -> None:
+    policy = PollPolicy(initial=2.0, factor=2.0, maximum=10.0, jitter=0.0, floor=4.0)
+    plan, schedule, _ = planner(exports=100, policy=policy)
+    one_left_at_20(schedule, JobKind.EXPORT, ExportState.PENDING, ExportState.COMPLETED)
+    for watched in schedule.take(JobKind.EXPORT, 20.0, 100, 100.0):
+        schedule.polled(watched, 20.0, changed=True, rand=0.5)
+    # Changed at 20 s: the policy's quick poll is due at 22 s, as is the slack's next request.
+    assert schedule.next_due() == (22.0, JobKind.EXPORT)
+    # Looked at a second early, the policy's 22 s polls are pushed back to the cadence (24 s)
+    # now, not one at a time as each comes due, which woke the watcher once per job.
+    assert plan.next(21.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 22.0, True, 4.0)
+    assert schedule.next_due() == (24.0, JobKind.EXPORT)
+
+
 @pytest.mark.parametrize(
     ("tokens", "expected"),
     [
