@@ -15,7 +15,7 @@ from cavatica_async.events import JobKind
 from cavatica_async.kinds import per_request
 from cavatica_async.polling import PollPolicy
 from cavatica_async.schedule import Schedule, Watched
-from cavatica_async.slack import cadence, paced, round_cost, unseen_for
+from cavatica_async.slack import cadence, paced, round_cost, slot, unseen_for
 
 
 @attrs.frozen
@@ -35,7 +35,7 @@ class Planner:
         self._schedule = schedule
         self._budget = budget
         self._policy = policy
-        self._sent: dict[JobKind, float] = {}  # the slack's last request of each kind
+        self._sent: dict[JobKind, float] = {}  # the slack's last request of each kind (`slot`)
 
     def cadence(self, now: float, skip: frozenset[JobKind]) -> float | None:
         """The interval that spends the share's slack on every watched job, or None (no slack)."""
@@ -105,7 +105,8 @@ class Planner:
         schedule, size = self._schedule, per_request(chosen.kind)
         batch = []
         if chosen.slack and chosen.cadence is not None:
-            self._sent[chosen.kind] = now
+            rounds = round_cost(schedule.count(chosen.kind), size)
+            self._sent[chosen.kind] = slot(chosen.due, now, chosen.cadence / max(1, rounds))
             unseen = unseen_for(chosen.cadence, bulk=size > 1)
             batch = schedule.take_behind(chosen.kind, now - unseen, size)
             if batch and batch[0].polled_at == -math.inf:  # oldest first: never polled

@@ -96,6 +96,20 @@ def test_the_slacks_round_of_a_bulk_kind_goes_a_request_at_a_time() -> None:
     assert plan.next(6.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 10.0, True, 12.0)
 
 
+def test_a_slack_request_sent_late_keeps_the_rounds_timetable() -> None:
+    policy = PollPolicy(initial=12.0, factor=2.0, maximum=12.0, jitter=0.0, floor=1.0)
+    plan, schedule, _ = planner(exports=300, policy=policy)
+    for _ in range(3):
+        poll_all(schedule, 0.0)
+    chosen = plan.next(0.0, NONE, sweeping=False)
+    assert chosen == Next(JobKind.EXPORT, 6.0, True, 12.0)
+    assert chosen is not None
+    # Due at 6 s, sent at 7 s (a busy event loop): the next is still due 4 s after 6 s.
+    for watched in plan.batch(chosen, 7.0):
+        schedule.polled(watched, 7.0, changed=False, rand=0.5)
+    assert plan.next(7.0, NONE, sweeping=False) == Next(JobKind.EXPORT, 10.0, True, 12.0)
+
+
 def test_a_policy_poll_the_even_pace_holds_lets_a_slack_poll_due_sooner_go_first() -> None:
     plan, schedule, budget = planner()
     poll_all(schedule, 0.0)  # the policy's next poll at 2 s, the slack's at 5 s

@@ -13,6 +13,7 @@ from cavatica_async.slack import (
     mean_life,
     paced,
     round_cost,
+    slot,
     unseen_for,
     work,
 )
@@ -143,6 +144,22 @@ def test_the_slacks_round_of_a_bulk_kind_is_spread_over_the_cadence(
     oldest: float, every: float, sent: float, rounds: int, due: float
 ) -> None:
     assert paced(oldest, every, sent, rounds) == due
+
+
+@pytest.mark.parametrize(
+    ("due", "now", "gap", "counted"),
+    [
+        (10.0, 10.0, 2.0, 10.0),  # sent when due
+        (10.0, 11.5, 2.0, 10.0),  # sent late: counts as sent when due, the next keeps its time
+        (10.0, 15.0, 2.0, 13.0),  # held up for longer than a gap: one request to catch up
+        (-INF, 5.0, 2.0, 3.0),  # jobs never polled (due at once): the next a gap from now
+        (12.0, 10.0, 2.0, 12.0),  # sent before its time (never here): when it was due
+    ],
+)
+def test_a_late_request_of_the_spread_round_does_not_push_the_next_back(
+    due: float, now: float, gap: float, counted: float
+) -> None:
+    assert slot(due, now, gap) == counted
 
 
 @pytest.mark.parametrize(("bulk", "unseen"), [(True, 5.0), (False, 10.0)])
