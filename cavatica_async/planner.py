@@ -15,7 +15,7 @@ from cavatica_async.events import JobKind
 from cavatica_async.kinds import per_request
 from cavatica_async.polling import PollPolicy
 from cavatica_async.schedule import Schedule, Watched
-from cavatica_async.slack import cadence, paced, round_cost, slot, unseen_for
+from cavatica_async.slack import cadence, gap, paced, round_cost, slot, unseen_for
 
 
 @attrs.frozen
@@ -86,11 +86,13 @@ class Planner:
         round spread over the cadence (see `paced`); one GET per job, when a job is a cadence
         behind: spread, 1,000 copy or DRS jobs caught up after a reset over a whole cadence
         instead of at once (docs/watcher.md#spending-the-slack)."""
-        size = per_request(kind)
-        if size <= 1:
+        if per_request(kind) <= 1:
             return oldest + unseen_for(every, bulk=False)
-        rounds = round_cost(self._schedule.count(kind), size)
-        return paced(oldest, every, self._sent.get(kind, -math.inf), rounds)
+        return paced(oldest, every, self._sent.get(kind, -math.inf), self._rounds(kind))
+
+    def _rounds(self, kind: JobKind) -> int:
+        """Requests to read every watched job of `kind` once."""
+        return round_cost(self._schedule.count(kind), per_request(kind))
 
     def wait(self, chosen: Next, now: float) -> float:
         """Seconds the budget makes this poll wait: a poll the cadence asks for takes what the
@@ -105,8 +107,9 @@ class Planner:
         schedule, size = self._schedule, per_request(chosen.kind)
         batch = []
         if chosen.slack and chosen.cadence is not None:
-            rounds = round_cost(schedule.count(chosen.kind), size)
-            self._sent[chosen.kind] = slot(chosen.due, now, chosen.cadence / max(1, rounds))
+            if size > 1:  # a spread round: one GET per job is not paced (see `_due`)
+                spacing = gap(chosen.cadence, self._rounds(chosen.kind))
+                self._sent[chosen.kind] = slot(chosen.due, now, spacing)
             unseen = unseen_for(chosen.cadence, bulk=size > 1)
             batch = schedule.take_behind(chosen.kind, now - unseen, size)
             if batch and batch[0].polled_at == -math.inf:  # oldest first: never polled

@@ -86,6 +86,12 @@ def unseen_for(cadence: float, *, bulk: bool) -> float:
     return cadence / 2 if bulk else cadence
 
 
+def gap(cadence: float, rounds: int) -> float:
+    """The time between two requests of a round of `rounds` requests spread over `cadence`
+    (no round at all counts as one)."""
+    return cadence / max(1, rounds)
+
+
 def paced(oldest: float, cadence: float, sent: float, rounds: int) -> float:
     """When the slack's next request of a bulk kind is due: its round of `rounds` requests
     spread evenly over the `cadence` since the last one was `sent`, on jobs unseen (since their
@@ -103,7 +109,7 @@ def paced(oldest: float, cadence: float, sent: float, rounds: int) -> float:
     """
     if oldest == -math.inf:
         return oldest
-    return max(oldest + unseen_for(cadence, bulk=True), sent + cadence / max(1, rounds))
+    return max(oldest + unseen_for(cadence, bulk=True), sent + gap(cadence, rounds))
 
 
 def slot(due: float, now: float, gap: float) -> float:
