@@ -11,7 +11,7 @@ watcher gives the time, the budget's outlook and what it has learned about its j
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import cast
 
 import attrs
@@ -257,16 +257,27 @@ class Lives:
         self, kind: JobKind, jobs: int, now: float, left: float
     ) -> tuple[tuple[int, float | None], ...]:
         """`jobs` watched jobs of `kind` by state, with each state's remaining life; the jobs
-        not seen in a state yet (not polled, or in a final state) count from the start."""
+        not seen in a state yet (not polled, or in a final state) count from the start.
+
+        Each state's dwell is worked out once: a state's life adds the dwells of the states
+        after it, so an export's RUNNING counts in three groups' lives (RUNNING, PENDING, and
+        not seen yet), and the planner asks for the groups before every request."""
+        dwells: dict[State, float | None] = {}
+
+        def dwell(state: State) -> float | None:
+            if state not in dwells:
+                dwells[state] = self.dwell(kind, state, now, left)
+            return dwells[state]
+
         counted = [
-            (count, self.life(kind, state, now, left))
+            (count, self._life(kind, state, dwell))
             for state, count in self._in[kind].items()
             if count > 0
         ]
         unseen = jobs - sum(count for count, _ in counted)
         if unseen <= 0:
             return tuple(counted)
-        return (*counted, (unseen, self.life(kind, None, now, left)))
+        return (*counted, (unseen, self._life(kind, None, dwell)))
 
     def life(self, kind: JobKind, state: State | None, now: float, left: float) -> float | None:
         """How long a job of `kind` in `state` (None: not seen yet) has left to live: the dwell
@@ -274,6 +285,12 @@ class Lives:
         states, docs/platform.md#job-states). None while one of them has been seen but is not
         known, or none is known. A state never seen at all counts nothing: a kind may skip it
         (docs/platform.md#job-states lists no PENDING for DRS imports)."""
+        return self._life(kind, state, lambda each: self.dwell(kind, each, now, left))
+
+    def _life(
+        self, kind: JobKind, state: State | None, dwell: Callable[[State], float | None]
+    ) -> float | None:
+        """`life`, with each state's dwell from `dwell`."""
         later = LATER[kind].get(state)
         if later is None:
             return None  # a state the library does not know: no order to go by
@@ -282,8 +299,8 @@ class Lives:
         for each in later:
             if each not in seen:
                 continue
-            dwell = self.dwell(kind, each, now, left)
-            if dwell is None:
+            each_dwell = dwell(each)
+            if each_dwell is None:
                 return None
-            total, known = total + dwell, True
+            total, known = total + each_dwell, True
         return total if known else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cavatica_async import AsyncJobState, DrsImportState, ExportState, JobKind
+from cavatica_async.events import State
 from cavatica_async.slack import (
     Lives,
     Load,
@@ -232,3 +233,33 @@ def test_a_state_never_seen_counts_nothing_and_an_unknown_one_stops_the_estimate
     assert lives.life(drs, None, 10.0, LEFT) == 12.0  # RESOLVING and PENDING never seen
     assert lives.life(drs, DrsImportState.RUNNING, 10.0, LEFT) == 7.0
     assert lives.life(drs, DrsImportState("QUEUED"), 10.0, LEFT) is None  # no known order
+
+
+def test_groups_work_out_each_states_dwell_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    lives = Lives()
+    export = JobKind.EXPORT
+    for state in (ExportState.PENDING, ExportState.RUNNING):
+        for _ in range(2):
+            lives.entered(export, state, 0.0)
+        lives.exited(export, state, 0.0, 10.0, left=True)
+    asked: list[State] = []
+    dwell = Lives.dwell
+
+    def counted(self: Lives, kind: JobKind, state: State, now: float, left: float) -> float | None:
+        asked.append(state)
+        return dwell(self, kind, state, now, left)
+
+    monkeypatch.setattr(Lives, "dwell", counted)
+    groups = lives.groups(export, 3, 20.0, LEFT)
+    # RUNNING counts in three lives (PENDING's, its own, the job not seen yet's), asked once.
+    assert sorted(asked) == sorted([ExportState.PENDING, ExportState.RUNNING])
+    asked.clear()
+    each = {state: lives.life(export, state, 20.0, LEFT) for state in ExportState}
+    # The same lives as asked one by one: 1 PENDING, 1 RUNNING, 1 not seen yet.
+    assert groups == (
+        (1, each[ExportState.PENDING]),
+        (1, each[ExportState.RUNNING]),
+        (1, lives.life(export, None, 20.0, LEFT)),
+    )
+    assert each[ExportState.PENDING] is not None
+    assert each[ExportState.RUNNING] is not None
