@@ -253,7 +253,6 @@ def test_groups_work_out_each_states_dwell_once(monkeypatch: pytest.MonkeyPatch)
     groups = lives.groups(export, 3, 20.0, LEFT)
     # RUNNING counts in three lives (PENDING's, its own, the job not seen yet's), asked once.
     assert sorted(asked) == sorted([ExportState.PENDING, ExportState.RUNNING])
-    asked.clear()
     each = {state: lives.life(export, state, 20.0, LEFT) for state in ExportState}
     # The same lives as asked one by one: 1 PENDING, 1 RUNNING, 1 not seen yet.
     assert groups == (
