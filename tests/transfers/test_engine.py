@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import aclosing
 from pathlib import Path
 
 import anyio
@@ -407,7 +408,19 @@ async def test_a_transfer_runs_again_after_a_cancelled_run(tmp_path: Path) -> No
     ):
         transfer = Transfer(client, journal, TransferOptions(poll=FAST))
         await transfer.add("export", exports)  # type: ignore[arg-type]
-        with anyio.move_on_after(0.3):
+
+        async def cut_off_once_jobs_run(scope: anyio.CancelScope) -> None:
+            # Once a job has started, not after a fixed time: on a busy machine 0.3 s went by
+            # before the first start call was answered.
+            with anyio.fail_after(30):
+                async with aclosing(transfer.progress(every=0.005)) as stream:
+                    async for progress in stream:
+                        if progress.items[ItemState.STARTED.value] > 0:
+                            break
+            scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(cut_off_once_jobs_run, group.cancel_scope)
             await transfer.run()
         assert (await journal.counts())[ItemState.STARTED] > 0  # cut off with jobs running
         with anyio.fail_after(30):
