@@ -5,8 +5,9 @@ a client reading 10,000 statuses spends about 1.3 s of CPU, 26 platform seconds,
 latencies there are the machine's as much as the schedule's, and two runs of the same code
 differ by a third. Here the simulator runs in-process on trio's `MockClock`, whose time jumps
 whenever every task waits: a request takes no platform time, and each client's latency is what
-its schedule alone decides, the same on every run of a seed (`EPOCH`). The figures are defined
-as in `benchmarks/metrics.py` (docs/watcher.md#spending-the-slack says what they show).
+its schedule alone decides, the same on every run of a seed (`EPOCH`, `seed_scheduler`). The
+figures are defined as in `benchmarks/metrics.py` (docs/watcher.md#spending-the-slack says what
+they show).
 
     python -m benchmarks.virtual                      # 10,000 exports, seed 1
     python -m benchmarks.virtual --jobs 2000 --seeds 1,2,3 --markdown /tmp/virtual.md
