@@ -30,7 +30,6 @@ import trio
 import trio.testing
 
 from cavatica_async import CavaticaClient, JobKind, JobWatcher, LoopClock, PollPolicy
-from cavatica_async.simulator import LoopClock as SimLoopClock
 from cavatica_async.simulator import Simulator, Timing
 from cavatica_async.simulator.ratelimit import FixedWindow
 
@@ -58,8 +57,8 @@ class FixedWallClock(LoopClock):
         return EPOCH + anyio.current_time()
 
 
-class FixedSimClock(SimLoopClock):
-    """The simulator's event-loop clock, its wall time counted from `EPOCH`."""
+class FixedSimClock:
+    """The simulator's clock (a `SimClock`): the event loop's time counted from `EPOCH`."""
 
     def now(self) -> float:
         """`EPOCH` plus the loop's time."""

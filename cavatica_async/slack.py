@@ -112,18 +112,18 @@ def paced(oldest: float, cadence: float, sent: float, rounds: int) -> float:
     return max(oldest + unseen_for(cadence, bulk=True), sent + gap(cadence, rounds))
 
 
-def slot(due: float, now: float, gap: float) -> float:
+def slot(due: float, now: float, spacing: float) -> float:
     """When a request of the slack's spread round, due at `due` and sent at `now`, counts as
     sent for the pace (see `paced`): when it was due, so a request sent late does not push
-    every later one back, but never more than one `gap` before `now`, so a watcher held up
-    (by the budget, say) catches up with one request, not a burst.
+    every later one back, but never more than one `spacing` (the round's `gap`) before `now`,
+    so a watcher held up (by the budget, say) catches up with one request, not a burst.
 
     Counted from when each went, every request added the event loop's lag to the round, as a
     sweep without its timetable would: on loopback at 20x, where the client's CPU is a third of
     the platform time, A's watcher saw final states later than the 10 s sweep at the same
     cadence (docs/watcher.md#spending-the-slack).
     """
-    return max(due, now - gap)
+    return max(due, now - spacing)
 
 
 def work(loads: Iterable[Load], left: float) -> tuple[float, bool]:
