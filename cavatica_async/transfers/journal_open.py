@@ -11,6 +11,12 @@ from cavatica_async.transfers.journal_lock import JournalError, hold_lock, relea
 from cavatica_async.transfers.journal_rows import SCHEMA, SCHEMA_VERSION, ItemState
 from cavatica_async.transfers.requests import KINDS
 
+# Our own constants only, no input: the tables, then the version row if there is none.
+_CREATE = f"""BEGIN IMMEDIATE;
+{SCHEMA}
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
+COMMIT;"""  # noqa: S608
+
 
 def connect_journal(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | None]:
     """A journal's connection and lock, the schema checked (`JournalError` if it cannot)."""
@@ -30,13 +36,11 @@ def connect_journal(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | Non
         connection.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk before the start call it announces is sent.
         connection.execute("PRAGMA synchronous=FULL")
-        connection.executescript(SCHEMA)
+        # The tables and their version in one transaction: a run killed while it creates the
+        # journal leaves no file the next run would refuse (docs/transfers.md#the-journal).
+        connection.executescript(_CREATE)
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            connection.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif row[0] != str(SCHEMA_VERSION):
+        if row[0] != str(SCHEMA_VERSION):
             raise JournalError(
                 f"{path} is a journal of schema version {row[0]}, this library writes "
                 f"version {SCHEMA_VERSION}"
@@ -61,8 +65,18 @@ def _check_ours(connection: sqlite3.Connection, path: str | Path) -> None:
         raise JournalError(f"{path} is not a transfer journal: it holds other tables")
     if tables:
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
+        # Empty tables without a version: a journal whose creation a killed run cut short
+        # (earlier builds committed the tables and the version apart); nothing in it to misread.
+        if row is None and _holds_rows(connection):
             raise JournalError(f"{path} is not a transfer journal: it has no schema version")
+
+
+def _holds_rows(connection: sqlite3.Connection) -> bool:
+    """Whether the journal's `meta` or `items` table holds a row."""
+    return any(
+        connection.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None  # noqa: S608
+        for table in ("meta", "items")
+    )
 
 
 def _check_rows(connection: sqlite3.Connection, path: str | Path) -> None:

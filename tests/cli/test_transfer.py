@@ -97,8 +97,12 @@ async def test_killed_twenty_times_it_still_ends_every_file_once(
     env = {**os.environ, "SB_API_ENDPOINT": sim.base_url, "SB_AUTH_TOKEN": canary.CANARY}
     kills = 0
     command = [sys.executable, "-m", "cavatica_async.cli", *export_args(journal)]
+    log = tmp_path / "run.log"
     while True:
-        async with await anyio.open_process(command, env=env) as process:
+        # Each run's output kept, so that a run ending before its kill says why.
+        with log.open("w") as output:
+            process = await anyio.open_process(command, env=env, stdout=output, stderr=output)
+        async with process:
             if kills < 20:
                 # Kills come faster than the jobs end, even where each CLI starts slowly.
                 with anyio.move_on_after(rng.uniform(0.3, 1.2)):
@@ -112,7 +116,7 @@ async def test_killed_twenty_times_it_still_ends_every_file_once(
                 code = await process.wait()
             break
     items = await status(sim.base_url, journal)
-    assert kills == 20
+    assert kills == 20, f"run {kills + 1} ended by itself: {log.read_text()[-2000:]}"
     assert code in (0, 1)
     assert all(item["outcome"] in ("completed", "failed") for item in items)
     assert len({item["source"] for item in items}) == len(items) == 400

@@ -7,12 +7,15 @@ import sys
 import textwrap
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
 from cavatica_async.transfers import SCHEMA_VERSION, ItemState, Journal
-from cavatica_async.transfers.journal_lock import JournalError
+from cavatica_async.transfers.journal_lock import JournalError, release_lock
+from cavatica_async.transfers.journal_open import connect_journal
+from cavatica_async.transfers.journal_rows import SCHEMA
 
 pytestmark = pytest.mark.anyio
 
@@ -119,6 +122,51 @@ async def test_another_schema_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="schema version 99"):
         await Journal.open(path)
     assert SCHEMA_VERSION == 1
+
+
+async def test_a_journal_whose_creation_was_cut_short_is_taken_up(tmp_path: Path) -> None:
+    # What a run killed between the tables and the version left, before they were one commit.
+    path = tmp_path / "j.db"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(SCHEMA)
+    async with await Journal.open(path) as journal:
+        assert await journal.plan("export", [export("f1")]) == 1
+        assert await journal.meta("schema_version") == str(SCHEMA_VERSION)
+
+
+async def test_a_journal_is_created_in_one_commit(tmp_path: Path) -> None:
+    # Every statement that creates it, traced: one BEGIN, one COMMIT, the version inside.
+    path = tmp_path / "j.db"
+    statements: list[str] = []
+    real_connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened: sqlite3.Connection = real_connect(*args, **kwargs)
+        opened.set_trace_callback(statements.append)
+        return opened
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite3, "connect", traced)
+        connection, lock = connect_journal(path)
+    connection.close()
+    release_lock(lock)
+    writes = [
+        statement.split()[0].rstrip(";").upper()
+        for statement in statements
+        if not statement.upper().startswith(("SELECT", "PRAGMA"))
+    ]
+    assert (writes[0], writes[-1]) == ("BEGIN", "COMMIT"), writes
+    assert writes.count("BEGIN") == writes.count("COMMIT") == 1, writes
+    assert "INSERT" in writes
+
+
+async def test_tables_without_a_version_that_hold_rows_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.executescript(SCHEMA)
+        connection.execute("INSERT INTO meta VALUES ('start_options', '{}')")
+    with pytest.raises(JournalError, match="no schema version"):
+        await Journal.open(path)
 
 
 async def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:
