@@ -60,23 +60,29 @@ def connect_journal(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | Non
 def _check_ours(connection: sqlite3.Connection, path: str | Path) -> None:
     """`JournalError` for a database that holds tables and is not a journal: it is read before
     anything is written, so another program's file is left as it was."""
-    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
-    if tables and not {"meta", "items"} <= tables:
+    names = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    tables = names & {"meta", "items"}
+    if {name for name in names - _JOURNAL_NAMES if not name.startswith("sqlite_")}:
         raise JournalError(f"{path} is not a transfer journal: it holds other tables")
-    if tables:
+    if tables == {"meta", "items"}:
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        # Empty tables without a version: a journal whose creation a killed run cut short
-        # (earlier builds committed the tables and the version apart); nothing in it to misread.
-        if row is None and _holds_rows(connection):
-            raise JournalError(f"{path} is not a transfer journal: it has no schema version")
+        if row is not None:
+            return
+    # Our tables, some or all, without a version: empty, they are a journal whose creation a
+    # killed run cut short (earlier builds committed each table and the version apart), and
+    # there is nothing in them to misread.
+    if any(_holds_rows(connection, table) for table in tables):
+        raise JournalError(f"{path} is not a transfer journal: it has no schema version")
 
 
-def _holds_rows(connection: sqlite3.Connection) -> bool:
-    """Whether the journal's `meta` or `items` table holds a row."""
-    return any(
-        connection.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None  # noqa: S608
-        for table in ("meta", "items")
-    )
+# What the schema creates; SQLite's own `sqlite_*` names may stand beside them.
+_JOURNAL_NAMES = {"meta", "items", "items_by_state", "items_by_job"}
+
+
+def _holds_rows(connection: sqlite3.Connection, table: str) -> bool:
+    """Whether the journal's table `table` (`meta` or `items`) holds a row."""
+    query = f"SELECT 1 FROM {table} LIMIT 1"  # noqa: S608 (one of our two names)
+    return connection.execute(query).fetchone() is not None
 
 
 def _check_rows(connection: sqlite3.Connection, path: str | Path) -> None:

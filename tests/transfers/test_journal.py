@@ -124,11 +124,15 @@ async def test_another_schema_version_is_refused(tmp_path: Path) -> None:
     assert SCHEMA_VERSION == 1
 
 
-async def test_a_journal_whose_creation_was_cut_short_is_taken_up(tmp_path: Path) -> None:
-    # What a run killed between the tables and the version left, before they were one commit.
+@pytest.mark.parametrize("statements", [1, 2, 4])
+async def test_a_journal_whose_creation_was_cut_short_is_taken_up(
+    tmp_path: Path, statements: int
+) -> None:
+    # What a run killed after the first table, both, or every index left, before the tables
+    # and the version were one commit.
     path = tmp_path / "j.db"
     with closing(sqlite3.connect(path)) as connection:
-        connection.executescript(SCHEMA)
+        connection.executescript(";".join(SCHEMA.split(";")[:statements]) + ";")
     async with await Journal.open(path) as journal:
         assert await journal.plan("export", [export("f1")]) == 1
         assert await journal.meta("schema_version") == str(SCHEMA_VERSION)
