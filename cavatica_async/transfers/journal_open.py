@@ -39,10 +39,10 @@ def connect_journal(path: str | Path) -> tuple[sqlite3.Connection, IO[str] | Non
         # The tables and their version in one transaction: a run killed while it creates the
         # journal leaves no file the next run would refuse (docs/transfers.md#the-journal).
         connection.executescript(_CREATE)
-        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row[0] != str(SCHEMA_VERSION):
+        version = _schema_version(connection)
+        if version != str(SCHEMA_VERSION):
             raise JournalError(
-                f"{path} is a journal of schema version {row[0]}, this library writes "
+                f"{path} is a journal of schema version {version}, this library writes "
                 f"version {SCHEMA_VERSION}"
             )
         _check_rows(connection, path)
@@ -64,15 +64,20 @@ def _check_ours(connection: sqlite3.Connection, path: str | Path) -> None:
     tables = names & {"meta", "items"}
     if {name for name in names - _JOURNAL_NAMES if not name.startswith("sqlite_")}:
         raise JournalError(f"{path} is not a transfer journal: it holds other tables")
-    if tables == {"meta", "items"}:
-        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is not None:
-            return
+    if tables == {"meta", "items"} and _schema_version(connection) is not None:
+        return
     # Our tables, some or all, without a version: empty, they are a journal whose creation a
     # killed run cut short (earlier builds committed each table and the version apart), and
     # there is nothing in them to misread.
     if any(_holds_rows(connection, table) for table in tables):
         raise JournalError(f"{path} is not a transfer journal: it has no schema version")
+
+
+def _schema_version(connection: sqlite3.Connection) -> object:
+    """The version the journal's `meta` table records, as stored (a text unless edited by
+    hand), or None if it records none."""
+    row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return None if row is None else row[0]
 
 
 # What the schema creates; SQLite's own `sqlite_*` names may stand beside them.
@@ -117,13 +122,13 @@ def connect_read_only(path: str | Path) -> sqlite3.Connection:
         raise JournalError(f"{path} cannot be read as a journal: {exc}") from None
     try:
         _check_ours(connection, path)
-        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = _schema_version(connection)
     except (sqlite3.Error, JournalError) as exc:
         connection.close()  # never left for the collector (Python 3.13 warns of it)
         if isinstance(exc, JournalError):
             raise
         raise JournalError(f"{path} cannot be read as a journal: {exc}") from None
-    if row is None or row[0] != str(SCHEMA_VERSION):
+    if version != str(SCHEMA_VERSION):
         connection.close()
         raise JournalError(f"{path} is not a journal of schema version {SCHEMA_VERSION}")
     return connection
